@@ -1,0 +1,268 @@
+"""Building and updating the SQLite index, always atomically.
+
+The index is derived data. `ensure_index` checks a cheap fingerprint (schema
+version, the corpus library's own code, every corpus file's size and mtime)
+and updates the index when it differs. An update copies the current index to a
+temporary file, re-indexes only the episodes whose files changed (by SHA-256),
+drops episodes whose folder is gone, then renames the file into place: readers
+see the old index or the new one, never a mix. An episode that fails to parse
+keeps its previous version in the index and is reported with file and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from corpus.errors import CorpusError, ParseError
+from corpus.index.schema import SCHEMA, SCHEMA_VERSION
+from corpus.lexicon import episode_lexicon
+from corpus.load import episode_folders, file_sha256, load_episode
+from corpus.model import Episode
+from corpus.sidecar import SIDECAR_NAME
+from corpus.tokenize import document_spans, surface_words
+
+log = logging.getLogger(__name__)
+_CODE_DIR = Path(__file__).resolve().parent.parent
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class BuildReport:
+    indexed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+    differences: int = 0
+    seconds: float = 0.0
+    rebuilt: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.indexed or self.removed)
+
+
+def code_fingerprint() -> str:
+    digest = hashlib.sha256(f"schema={SCHEMA_VERSION}".encode())
+    for path in sorted(_CODE_DIR.rglob("*.py")):
+        digest.update(path.relative_to(_CODE_DIR).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def corpus_fingerprint(corpus_dir: Path) -> str:
+    """Cheap: names, sizes and mtimes of every file in every episode folder."""
+    digest = hashlib.sha256(code_fingerprint().encode())
+    for folder in episode_folders(corpus_dir):
+        for path in sorted(p for p in folder.iterdir() if p.is_file()):
+            stat = path.stat()
+            digest.update(f"{path.relative_to(corpus_dir).as_posix()}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def read_meta(index_path: Path) -> dict[str, str]:
+    """The index's meta table, or {} when the file is missing or not a readable index."""
+    if not index_path.is_file():
+        return {}
+    try:
+        with sqlite3.connect(f"file:{index_path}?mode=ro", uri=True) as conn:
+            return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.DatabaseError:
+        return {}
+
+
+def _turn_weight(episode: Episode, text: str) -> float:
+    terms = len(document_spans(text))
+    return round(min(1.0, (max(terms, 1) / 20) ** 0.5), 4)
+
+
+def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode) -> None:
+    header = episode.model_dump(mode="json", exclude={"turns", "launches"})
+    cursor = conn.execute(
+        "INSERT INTO episodes (id, folder, data) VALUES (?, ?, ?)", (episode.id, folder, json.dumps(header, ensure_ascii=False))
+    )
+    episode_pk = cursor.lastrowid
+    conn.executemany(
+        "INSERT INTO sources (episode_pk, path, sha256) VALUES (?, ?, ?)",
+        [(episode_pk, s.path, s.sha256) for s in episode.sources],
+    )
+    conn.executemany(
+        "INSERT INTO speakers (episode_pk, id, data) VALUES (?, ?, ?)",
+        [(episode_pk, s.id, s.model_dump_json()) for s in episode.speakers],
+    )
+    conn.executemany(
+        "INSERT INTO launches (episode_pk, id, data) VALUES (?, ?, ?)",
+        [(episode_pk, launch.id, launch.model_dump_json()) for launch in episode.launches],
+    )
+    words: Counter[str] = Counter()
+    for turn in episode.turns:
+        primary = turn.text.get(episode.language) or next(iter(turn.text.values()), "")
+        turn_pk = conn.execute(
+            "INSERT INTO turns (episode_pk, ordinal, start_seconds, speaker, data, weight) VALUES (?, ?, ?, ?, ?, ?)",
+            (episode_pk, turn.ordinal, turn.start_seconds, turn.speaker, turn.model_dump_json(), _turn_weight(episode, primary)),
+        ).lastrowid
+        for language, text in turn.text.items():
+            body = " ".join(s.term for s in document_spans(text))
+            doc_pk = conn.execute(
+                "INSERT INTO docs (turn_pk, language, body) VALUES (?, ?, ?)", (turn_pk, language, body)
+            ).lastrowid
+            conn.execute("INSERT INTO fts (rowid, body) VALUES (?, ?)", (doc_pk, body))
+            words.update(set(surface_words(text)))
+    conn.executemany(
+        "INSERT INTO vocab (word, df) VALUES (?, ?) ON CONFLICT (word) DO UPDATE SET df = df + excluded.df",
+        words.items(),
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO lexicon (episode_pk, ko, en, source) VALUES (?, ?, ?, ?)",
+        [(episode_pk, ko, en, source) for ko, en, source in sorted(episode_lexicon(episode))],
+    )
+
+
+def _delete_episode(conn: sqlite3.Connection, episode_pk: int) -> None:
+    conn.execute(
+        "INSERT INTO fts (fts, rowid, body) SELECT 'delete', d.pk, d.body FROM docs d "
+        "JOIN turns t ON t.pk = d.turn_pk WHERE t.episode_pk = ?",
+        (episode_pk,),
+    )
+    words: Counter[str] = Counter()
+    for (data,) in conn.execute("SELECT data FROM turns WHERE episode_pk = ?", (episode_pk,)):
+        for text in json.loads(data)["text"].values():
+            words.update(set(surface_words(text)))
+    conn.executemany("UPDATE vocab SET df = df - ? WHERE word = ?", [(n, w) for w, n in words.items()])
+    conn.execute("DELETE FROM vocab WHERE df <= 0")
+    conn.execute("DELETE FROM docs WHERE turn_pk IN (SELECT pk FROM turns WHERE episode_pk = ?)", (episode_pk,))
+    for table in ("turns", "speakers", "launches", "sources", "lexicon"):
+        conn.execute(f"DELETE FROM {table} WHERE episode_pk = ?", (episode_pk,))  # noqa: S608 - fixed names
+    conn.execute("DELETE FROM episodes WHERE pk = ?", (episode_pk,))
+
+
+def _indexed_sources(conn: sqlite3.Connection) -> dict[str, tuple[int, dict[str, str]]]:
+    found: dict[str, tuple[int, dict[str, str]]] = {}
+    for pk, folder in conn.execute("SELECT pk, folder FROM episodes"):
+        rows = conn.execute("SELECT path, sha256 FROM sources WHERE episode_pk = ?", (pk,)).fetchall()
+        found[folder] = (pk, dict(rows))
+    return found
+
+
+def _current_sources(corpus_dir: Path, folder: Path) -> dict[str, str]:
+    files = [folder / SIDECAR_NAME, *(p for p in sorted(folder.iterdir()) if p.is_file() and p.name != SIDECAR_NAME)]
+    return {p.relative_to(corpus_dir).as_posix(): file_sha256(p) for p in files}
+
+
+def build_index(
+    corpus_dir: Path,
+    index_path: Path,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Bring the index at `index_path` up to date with `corpus_dir` (see the module doc)."""
+    started = time.perf_counter()
+    corpus_dir = corpus_dir.resolve()
+    report = BuildReport()
+    index_path.parent.mkdir(parents=True, exist_ok=True)
+    meta = read_meta(index_path)
+    reuse = not rebuild and meta.get("code") == code_fingerprint() and meta.get("corpus_dir") == str(corpus_dir)
+    temp = index_path.with_name(f".{index_path.name}.{os.getpid()}.tmp")
+    try:
+        if reuse:
+            shutil.copyfile(index_path, temp)
+        conn = sqlite3.connect(temp)
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA journal_mode = OFF")
+            conn.execute("PRAGMA synchronous = OFF")
+            if not reuse:
+                report.rebuilt = True
+                conn.executescript(SCHEMA)
+            _update(conn, corpus_dir, report, progress)
+            conn.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                [
+                    ("schema_version", str(SCHEMA_VERSION)),
+                    ("code", code_fingerprint()),
+                    ("corpus_dir", str(corpus_dir)),
+                    ("fingerprint", corpus_fingerprint(corpus_dir)),
+                    ("built_at", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
+                ],
+            )
+            conn.commit()
+            if report.changed or report.rebuilt:
+                conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
+                conn.commit()
+        finally:
+            conn.close()
+        os.replace(temp, index_path)
+    finally:
+        temp.unlink(missing_ok=True)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _update(conn: sqlite3.Connection, corpus_dir: Path, report: BuildReport, progress: Progress | None) -> None:
+    indexed = _indexed_sources(conn)
+    folders = episode_folders(corpus_dir)
+    seen: set[str] = set()
+    for number, folder in enumerate(folders, start=1):
+        key = folder.relative_to(corpus_dir).as_posix()
+        seen.add(key)
+        if progress is not None:
+            progress(number, len(folders), key)
+        try:
+            current = _current_sources(corpus_dir, folder)
+            previous = indexed.get(key)
+            if previous is not None and _same_files(previous[1], current):
+                report.unchanged += 1
+                continue
+            loaded = load_episode(folder, corpus_dir)
+        except ParseError as exc:
+            report.errors.append(exc)
+            log.error("skipped %s: %s", key, exc)
+            continue
+        except CorpusError as exc:
+            report.errors.append(ParseError(folder, None, str(exc)))
+            continue
+        clash = conn.execute("SELECT folder FROM episodes WHERE id = ? AND folder != ?", (loaded.episode.id, key)).fetchone()
+        if clash is not None:
+            report.errors.append(ParseError(folder / SIDECAR_NAME, None, f"episode id '{loaded.episode.id}' is already used by {clash[0]}"))
+            continue
+        if previous is not None:
+            _delete_episode(conn, previous[0])
+        _insert_episode(conn, key, loaded.episode)
+        # record every file of the folder (sidecar included) so an edit to any of them is seen
+        pk = conn.execute("SELECT pk FROM episodes WHERE id = ?", (loaded.episode.id,)).fetchone()[0]
+        conn.execute("DELETE FROM sources WHERE episode_pk = ?", (pk,))
+        conn.executemany("INSERT INTO sources (episode_pk, path, sha256) VALUES (?, ?, ?)", [(pk, p, h) for p, h in current.items()])
+        report.indexed.append(loaded.episode.id)
+        report.differences += len(loaded.report.differences)
+    for key, (pk, _) in indexed.items():
+        if key not in seen:
+            report.removed.append(key)
+            _delete_episode(conn, pk)
+
+
+def _same_files(before: dict[str, str], now: dict[str, str]) -> bool:
+    return before == now
+
+
+def ensure_index(corpus_dir: Path, index_path: Path, *, progress: Progress | None = None) -> BuildReport | None:
+    """Update the index if the corpus or the code changed since it was built; None when it was fresh."""
+    meta = read_meta(index_path)
+    if meta.get("fingerprint") == corpus_fingerprint(corpus_dir.resolve()) and meta.get("schema_version") == str(SCHEMA_VERSION):
+        return None
+    return build_index(corpus_dir, index_path, progress=progress)
+
+
+def index_ok(index_path: Path, required: Sequence[str] = ("episodes", "turns", "fts")) -> bool:
+    meta = read_meta(index_path)
+    return bool(meta) and all(required)

@@ -1,0 +1,269 @@
+"""search_transcript: ranked turns for a query, in English or Korean.
+
+A query becomes FTS5 groups (see `corpus.query`), widened three ways:
+- typos: a Latin word the corpus never uses is replaced by its nearest
+  vocabulary word (rapidfuzz), and the correction is reported;
+- Korean to English: a Hangul word is bridged to English through the corpus's
+  own glosses and aliases (`corpus.lexicon`), or by sound (`corpus.phonetic`);
+- English to Korean: the reverse of the glosses and aliases.
+Every turn's texts (one document per language) are matched; a turn's score is
+its best document's BM25 times the turn's length prior, so one hit per turn,
+and filters run inside the SQL, before the limit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from rapidfuzz import fuzz, process
+
+from corpus.cursor import decode_cursor, next_cursor, query_key
+from corpus.errors import InvalidQuery
+from corpus.model import Turn, format_timestamp
+from corpus.phonetic import english_key, hangul_key, romanize
+from corpus.query import ParsedQuery, Term, fts_match, parse_query
+from corpus.snippets import make_snippet, shorten
+from corpus.store import CorpusStore
+from corpus.tokenize import hangul_bigrams, latin_terms, stem
+from corpus.uris import episode_url, turn_uri
+
+SearchLanguage = Literal["any", "en", "ko"]
+MAX_LIMIT = 50
+
+
+class Correction(BaseModel):
+    original: str
+    corrected: str
+    reason: Literal["typo", "translation", "transliteration"]
+
+
+class SearchHit(BaseModel):
+    turn_id: str
+    episode_id: str
+    ordinal: int
+    speaker: str = Field(description="Canonical speaker id.")
+    speaker_name: str
+    start_seconds: int
+    timestamp: str = Field(description="HH:MM:SS")
+    language: str = Field(description="Language of the matched text (and of the snippet).")
+    snippet: str = Field(description="At most ~300 characters around the match; matches in **bold**.")
+    translation: str | None = Field(description="The same turn in the other language, shortened; null if untranslated.")
+    uri: str = Field(description="Resource URI of the turn.")
+    url: str = Field(description="Link to the episode at this time.")
+
+
+class SearchResult(BaseModel):
+    query: str
+    searched: list[str] = Field(description="What was searched after corrections and bridging.")
+    corrections: list[Correction] = Field(default_factory=list)
+    hits: list[SearchHit]
+    total: int = Field(description="Exact number of matching turns.")
+    next_cursor: str | None = Field(description="Pass as cursor to get the next page; null on the last page.")
+
+
+@dataclass
+class Expansion:
+    terms: list[Term] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)
+
+
+class Searcher:
+    """Search over one CorpusStore; holds the lazily built helper tables."""
+
+    def __init__(self, store: CorpusStore) -> None:
+        self.store = store
+
+    @cached_property
+    def _vocab_words(self) -> list[str]:
+        return sorted(self.store.vocabulary, key=lambda w: -self.store.vocabulary[w])
+
+    @cached_property
+    def _vocab_stems(self) -> set[str]:
+        return {stem(w) for w in self.store.vocabulary}
+
+    @cached_property
+    def _keys(self) -> dict[str, list[str]]:
+        by_key: dict[str, list[str]] = {}
+        for word in self._vocab_words:
+            if word.isascii() and word.isalpha() and len(word) >= 3:
+                by_key.setdefault(english_key(word), []).append(word)
+        return by_key
+
+    @cached_property
+    def _reverse_lexicon(self) -> dict[str, list[str]]:
+        reverse: dict[str, list[str]] = {}
+        for ko, english in self.store.lexicon.items():
+            for en in english:
+                reverse.setdefault(" ".join(latin_terms(en)), []).append(ko)
+        return reverse
+
+    # --- expansion ------------------------------------------------------
+    def _correct(self, term: Term) -> Correction | None:
+        word = term.surface
+        if term.prefix or term.stop or term.script != "latin" or len(word) < 4 or not word.isalpha():
+            return None
+        if word in self.store.vocabulary or term.terms[0] in self._vocab_stems:
+            return None
+        candidates = [w for w in self._vocab_words if abs(len(w) - len(word)) <= 2 and w.isalpha()]
+        match = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=76)
+        if match is None:
+            return None
+        return Correction(original=word, corrected=match[0], reason="typo")
+
+    def _by_sound(self, word: str) -> str | None:
+        """The English vocabulary word that sounds like a Hangul loanword, if one clearly does."""
+        key = hangul_key(word)
+        if len(key.replace(".", "")) < 2:
+            return None
+        roman = romanize(word)
+        best: tuple[float, float, str] | None = None
+        for candidate_key, words in self._keys.items():
+            key_score = 100.0 if candidate_key == key else fuzz.ratio(key, candidate_key)
+            if key_score < 85:
+                continue
+            for english in words:
+                spelling = fuzz.ratio(roman, english.lower())
+                if spelling >= 55 and (best is None or (key_score, spelling) > best[:2]):
+                    best = (key_score, spelling, english)
+        return best[2] if best else None
+
+    def _bridge_korean(self, words: list[str]) -> list[tuple[str, str, str]]:
+        """(korean, english, reason) for the query's Hangul words: longest lexicon phrase first."""
+        bridged: list[tuple[str, str, str]] = []
+        index = 0
+        while index < len(words):
+            for size in range(min(4, len(words) - index), 0, -1):
+                phrase = " ".join(words[index : index + size])
+                english = self.store.lexicon.get(phrase)
+                if english:
+                    bridged += [(phrase, en, "translation") for en in english[:3]]
+                    index += size
+                    break
+            else:
+                sound = self._by_sound(words[index])
+                if sound is not None:
+                    bridged.append((words[index], sound, "transliteration"))
+                index += 1
+        return bridged
+
+    def _bridge_english(self, parsed: ParsedQuery) -> list[Term]:
+        stems = [t.terms[0] for t in parsed.content_terms if t.script == "latin"]
+        found: list[Term] = []
+        for size in (3, 2, 1):
+            for i in range(len(stems) - size + 1):
+                for ko in self._reverse_lexicon.get(" ".join(stems[i : i + size]), [])[:2]:
+                    bigrams = tuple(b for word in ko.split() for b in hangul_bigrams(word))
+                    found.append(Term(bigrams, ko, "hangul", prefix=len(ko) == 1))
+        return found
+
+    def expand(self, parsed: ParsedQuery) -> Expansion:
+        expansion = Expansion()
+        for term in parsed.content_terms:
+            correction = self._correct(term)
+            if correction is None:
+                expansion.terms.append(term)
+                continue
+            expansion.corrections.append(correction)
+            expansion.terms.append(Term((stem(correction.corrected),), correction.corrected, "latin"))
+        for korean, english, reason in self._bridge_korean(parsed.hangul_words):
+            expansion.corrections.append(Correction(original=korean, corrected=english, reason=reason))  # type: ignore[arg-type]
+            stems = tuple(latin_terms(english))
+            if stems:
+                expansion.terms.append(Term(stems, english, "latin"))
+        expansion.terms += self._bridge_english(parsed)
+        return expansion
+
+    # --- the query --------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        language: SearchLanguage = "any",
+        speaker: str | None = None,
+        episode: str | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        limit: int = 10,
+        cursor: str | None = None,
+    ) -> SearchResult:
+        if language not in ("any", "en", "ko"):
+            raise InvalidQuery(f"language must be 'any', 'en' or 'ko', not {language!r}")
+        if not 1 <= limit <= MAX_LIMIT:
+            raise InvalidQuery(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+        if start is not None and end is not None and start > end:
+            raise InvalidQuery(f"start ({format_timestamp(start)}) is after end ({format_timestamp(end)})")
+        parsed = parse_query(query)
+        speaker_id = self.store.resolve_speaker(speaker).id if speaker else None
+        episode_pk = self.store.episode_pks[self.store.episode(episode).id] if episode else None
+        key = query_key("search", query, language, speaker_id, episode, start, end, self.store.fingerprint)
+        offset = decode_cursor(cursor, key)
+
+        expansion = self.expand(parsed)
+        where: list[str] = []
+        params: dict[str, object] = {"match": fts_match(expansion.terms), "limit": limit, "offset": offset}
+        if speaker_id is not None:
+            where.append("t.speaker = :speaker")
+            params["speaker"] = speaker_id
+        if episode_pk is not None:
+            where.append("t.episode_pk = :episode")
+            params["episode"] = episode_pk
+        if start is not None:
+            where.append("t.start_seconds >= :start")
+            params["start"] = start
+        if end is not None:
+            where.append("t.start_seconds <= :end")
+            params["end"] = end
+        if language != "any":
+            where.append("EXISTS (SELECT 1 FROM docs l WHERE l.turn_pk = t.pk AND l.language = :language)")
+            params["language"] = language
+        matches = "WITH m AS MATERIALIZED (SELECT rowid, bm25(fts) AS rank FROM fts WHERE fts MATCH :match) "
+        matched = (
+            "FROM m JOIN docs d ON d.pk = m.rowid JOIN turns t ON t.pk = d.turn_pk "
+            f"{'WHERE ' + ' AND '.join(where) if where else ''} GROUP BY t.pk"
+        )
+        rows = self.store.rows(
+            f"{matches} SELECT t.pk, t.data, MIN(m.rank * t.weight) AS score, d.language {matched} "  # noqa: S608
+            "ORDER BY score, t.pk LIMIT :limit OFFSET :offset",
+            params,
+        )
+        total = self.store.rows(f"{matches} SELECT COUNT(*) FROM (SELECT t.pk {matched})", params)[0][0]  # noqa: S608
+        terms = {t for term in expansion.terms for t in term.terms if not term.prefix}
+        prefixes = {term.terms[-1] for term in expansion.terms if term.prefix}
+        hits = [self._hit(Turn.model_validate_json(data), lang, language, terms, prefixes) for _, data, _, lang in rows]
+        return SearchResult(
+            query=query,
+            searched=list(dict.fromkeys(term.surface for term in expansion.terms)),
+            corrections=expansion.corrections,
+            hits=hits,
+            total=total,
+            next_cursor=next_cursor(offset, len(rows), total, key),
+        )
+
+    def _hit(self, turn: Turn, matched: str, wanted: str, terms: set[str], prefixes: set[str]) -> SearchHit:
+        language = wanted if wanted != "any" else matched
+        other = next((lang for lang in turn.text if lang != language), None)
+        episode = self.store.episodes[turn.episode_id]
+        speaker = self.store.speakers.get(turn.speaker)
+        return SearchHit(
+            turn_id=turn.id,
+            episode_id=turn.episode_id,
+            ordinal=turn.ordinal,
+            speaker=turn.speaker,
+            speaker_name=speaker.name if speaker else turn.speaker,
+            start_seconds=turn.start_seconds,
+            timestamp=turn.timestamp,
+            language=language,
+            snippet=make_snippet(turn.text[language], terms, prefixes),
+            translation=shorten(turn.text[other]) if other else None,
+            uri=turn_uri(turn.episode_id, turn.ordinal),
+            url=episode_url(episode, turn.start_seconds),
+        )
+
+
+def hits_json(hits: Iterable[SearchHit]) -> str:
+    return json.dumps([h.model_dump() for h in hits], ensure_ascii=False)

@@ -1,0 +1,77 @@
+"""The per-episode metadata file (`episode.json`): what the transcripts do not say themselves."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from corpus.errors import ParseError
+
+SIDECAR_NAME = "episode.json"
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SourceSpec(_Spec):
+    path: str
+    format: str | None = Field(default=None, description="Parser name; detected from the file when omitted.")
+    role: str = Field(default="transcript", description="transcript, translation or page.")
+    language: str | None = None
+
+
+class SpeakerSpec(_Spec):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    name: str
+    names: dict[str, str] = Field(default_factory=dict)
+    role: str | None = None
+    host: bool = False
+    aliases: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+
+
+class LaunchSpec(_Spec):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,99}$")
+    name: str
+    kind: str
+    category: str | None = None
+    url: str | None = None
+    note: str | None = None
+    source: str = "transcript"
+    aliases: tuple[str, ...] = ()
+
+
+class EpisodeSpec(_Spec):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$")
+    title: str | None = None
+    show: str | None = None
+    author: str | None = None
+    url: str | None = None
+    published: str | None = None
+    language: str = "en"
+    sources: tuple[SourceSpec, ...] = ()
+    article_headings: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    guests_heading: str | None = None
+    speakers: tuple[SpeakerSpec, ...] = ()
+    launch_aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    launch_categories: dict[str, str] = Field(default_factory=dict)
+    launches: tuple[LaunchSpec, ...] = ()
+
+
+def read_sidecar(path: Path) -> EpisodeSpec:
+    """Load and validate `episode.json`; a bad file is a ParseError naming it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        raise ParseError(path, exc.lineno, f"invalid JSON: {exc.msg}") from exc
+    except UnicodeDecodeError as exc:
+        raise ParseError(path, None, f"not UTF-8 text: {exc.reason}") from exc
+    try:
+        return EpisodeSpec.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ParseError(path, None, f"{where}: {first['msg']}") from exc

@@ -1,0 +1,35 @@
+"""Small text helpers shared by assembly and search: typography folding, slugs, word lists."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TYPOGRAPHY = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u00a0": " "})
+_WORD = re.compile(r"[\w']+", re.UNICODE)
+
+
+def fold_typography(text: str) -> str:
+    """Curly quotes, dashes and no-break spaces to their plain forms, NFC."""
+    return unicodedata.normalize("NFC", text).translate(_TYPOGRAPHY)
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words, with typography folded: what two copies of a turn are compared on."""
+    return [w.lower() for w in _WORD.findall(fold_typography(text))]
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", fold_typography(text).lower()).strip("-")
+    return slug[:100] or "x"
+
+
+def is_hangul(char: str) -> bool:
+    return "\uac00" <= char <= "\ud7a3" or "\u1100" <= char <= "\u11ff" or "\u3130" <= char <= "\u318f"
+
+
+_TERMINAL = tuple(".!?…\"'”’)]。") 
+
+
+def ends_sentence(text: str) -> bool:
+    return text.rstrip().endswith(_TERMINAL)

@@ -1,0 +1,86 @@
+"""Turning text into index terms, for documents and queries alike.
+
+English (and any Latin-script word, wherever it stands): lower-cased,
+typography folded, Snowball-stemmed. Korean: each run of Hangul becomes its
+character bigrams (a one-syllable run stays a unigram), so a bare noun finds
+its inflected forms (`플러그인` in `플러그인을`) and two-syllable words match.
+Spans point back into the original text so hits can be highlighted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer
+
+from corpus.text_norm import fold_typography
+
+_NOT_HANGUL_WORD = r"[^\W_\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]"
+_LATIN = re.compile(rf"{_NOT_HANGUL_WORD}+(?:['’]{_NOT_HANGUL_WORD}+)*")
+_HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+_stemmer = Stemmer.Stemmer("english")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    term: str
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return str(_stemmer.stemWord(word.lower().replace("'", "").replace("’", "")))
+
+
+def _latin_spans(text: str) -> list[Span]:
+    spans = []
+    for match in _LATIN.finditer(text):
+        word = match.group()
+        spans.append(Span(match.start(), match.end(), stem(word)))
+    return spans
+
+
+def hangul_bigrams(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def _hangul_spans(text: str) -> list[Span]:
+    spans = []
+    for match in _HANGUL_RUN.finditer(text):
+        run, base = match.group(), match.start()
+        if len(run) == 1:
+            spans.append(Span(base, base + 1, run))
+            continue
+        spans.extend(Span(base + i, base + i + 2, run[i : i + 2]) for i in range(len(run) - 1))
+    return spans
+
+
+def document_spans(text: str) -> list[Span]:
+    """Every index term of a text in order, Latin words and Hangul bigrams alike."""
+    folded = fold_typography(text)
+    spans = _latin_spans(folded) + _hangul_spans(folded)
+    spans.sort(key=lambda s: s.start)
+    return spans
+
+
+def latin_terms(text: str) -> list[str]:
+    return [s.term for s in _latin_spans(fold_typography(text))]
+
+
+def index_body(text: str) -> str:
+    """What goes into an FTS5 column: terms joined by spaces (FTS5's unicode61 splits them back)."""
+    return " ".join(s.term for s in document_spans(text))
+
+
+def surface_words(text: str) -> list[str]:
+    """Lower-case Latin words as written: the vocabulary typos are corrected against."""
+    return [m.group().lower() for m in _LATIN.finditer(fold_typography(text))]
+
+
+def hangul_words(text: str) -> list[str]:
+    return _HANGUL_RUN.findall(text)

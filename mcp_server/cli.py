@@ -1,0 +1,78 @@
+"""Command line: `serve` (stdio by default, or --http), `ingest`, `search`.
+
+`python -m mcp_server` with no arguments serves the bundled corpus over stdio.
+Logs go to stderr; in stdio mode stdout carries only the protocol.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from corpus.load import BUNDLED_CORPUS
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="podcast-corpus-mcp", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="stderr log level (default INFO)")
+    commands = parser.add_subparsers(dest="command")
+
+    serve = commands.add_parser("serve", help="run the MCP server (stdio unless --http)")
+    serve.add_argument("--corpus", type=Path, default=BUNDLED_CORPUS, help="corpus directory (default: the bundled corpus)")
+    serve.add_argument("--index", type=Path, default=None, help="index file (default: a per-corpus file in ~/.cache)")
+
+    search = commands.add_parser("search", help="search the corpus from the shell and print JSON")
+    search.add_argument("query")
+    search.add_argument("--language", default="any", choices=["any", "en", "ko"])
+    search.add_argument("--speaker")
+    search.add_argument("--limit", type=int, default=5)
+    search.add_argument("--corpus", type=Path, default=BUNDLED_CORPUS)
+    search.add_argument("--index", type=Path, default=None)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from mcp_server.server import create_server
+
+    server = create_server(args.corpus, args.index)
+    server.run(transport="stdio")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from corpus.errors import CorpusError
+    from mcp_server.corpus_handle import CorpusHandle
+
+    handle = CorpusHandle(args.corpus, args.index)
+    try:
+        result = handle.searcher.search(args.query, language=args.language, speaker=args.speaker, limit=args.limit)
+    except CorpusError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.log_level)
+    if args.command is None:
+        args = parser.parse_args([*(argv or sys.argv[1:]), "serve"])
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "search":
+        return _search(args)
+    parser.error(f"unknown command {args.command}")
+    return 2

@@ -1,0 +1,78 @@
+"""The corpus a server serves: where it lives, and its index opened on first use.
+
+Opening checks the index against the corpus (and builds it when stale); it runs
+on the first call that needs data, not at start-up, so `initialize` and
+`tools/list` answer at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from corpus.index.build import ensure_index
+from corpus.load import BUNDLED_CORPUS
+from corpus.search import Searcher
+from corpus.store import CorpusStore
+
+log = logging.getLogger(__name__)
+
+
+def default_index_path(corpus_dir: Path) -> Path:
+    """`$PODCAST_CORPUS_INDEX`, else a per-corpus file in the user's cache folder."""
+    explicit = os.environ.get("PODCAST_CORPUS_INDEX")
+    if explicit:
+        return Path(explicit)
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    tag = hashlib.sha256(str(corpus_dir.resolve()).encode()).hexdigest()[:12]
+    return cache / "podcast-corpus-mcp" / f"index-{tag}.sqlite"
+
+
+@dataclass
+class CorpusHandle:
+    corpus_dir: Path = BUNDLED_CORPUS
+    index_path: Path | None = None
+    _store: CorpusStore | None = field(default=None, init=False, repr=False)
+    _searcher: Searcher | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.index_path is None:
+            self.index_path = default_index_path(self.corpus_dir)
+
+    def open(self) -> CorpusStore:
+        with self._lock:
+            if self._store is None:
+                assert self.index_path is not None
+                report = ensure_index(self.corpus_dir, self.index_path)
+                if report is not None:
+                    log.info(
+                        "index %s: %d episodes indexed, %d unchanged, %d errors in %.2fs",
+                        self.index_path, len(report.indexed), report.unchanged, len(report.errors), report.seconds,
+                    )
+                    for error in report.errors:
+                        log.error("%s", error)
+                self._store = CorpusStore(self.index_path)
+                self._searcher = Searcher(self._store)
+            return self._store
+
+    @property
+    def store(self) -> CorpusStore:
+        return self._store or self.open()
+
+    @property
+    def searcher(self) -> Searcher:
+        self.open()
+        assert self._searcher is not None
+        return self._searcher
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+                self._searcher = None

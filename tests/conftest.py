@@ -1,0 +1,41 @@
+"""Shared fixtures: one index of the bundled corpus per test session, in a temp folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from corpus.index.build import build_index
+from corpus.load import BUNDLED_CORPUS
+from corpus.search import Searcher
+from corpus.store import CorpusStore
+from mcp_server.corpus_handle import CorpusHandle
+
+REPO = Path(__file__).resolve().parent.parent
+EPISODE = "latent-space-devday-2025"
+
+
+@pytest.fixture(scope="session")
+def index_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("index") / "corpus.sqlite"
+    build_index(BUNDLED_CORPUS, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def store(index_path: Path) -> Iterator[CorpusStore]:
+    opened = CorpusStore(index_path)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="session")
+def searcher(store: CorpusStore) -> Searcher:
+    return Searcher(store)
+
+
+@pytest.fixture(scope="session")
+def handle(index_path: Path) -> CorpusHandle:
+    return CorpusHandle(BUNDLED_CORPUS, index_path)
