@@ -74,3 +74,18 @@ def romanize(word: str) -> str:
         medial, final = divmod(rest, 28)
         parts += [_INITIAL_ROMAN[initial], _MEDIAL_ROMAN[medial], _FINAL_ROMAN[final]]
     return "".join(parts)
+
+
+_RESPELL: tuple[tuple[str, str], ...] = (
+    ("ph", "p"), ("f", "p"), ("v", "b"), ("ck", "k"), ("x", "ks"), ("c(?=[eiy])", "s"), ("c", "k"), ("q", "k"),
+    ("iew", "yu"), ("ew", "yu"),
+)
+
+
+@lru_cache(maxsize=65536)
+def respell(word: str) -> str:
+    """English spelled the way a romanized loanword would be: `codex` -> `kodeks`."""
+    spelled = word.lower()
+    for pattern, replacement in _RESPELL:
+        spelled = re.sub(pattern, replacement, spelled)
+    return spelled

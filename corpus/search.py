@@ -25,7 +25,7 @@ from rapidfuzz import fuzz, process
 from corpus.cursor import decode_cursor, next_cursor, query_key
 from corpus.errors import InvalidQuery
 from corpus.model import Turn, format_timestamp
-from corpus.phonetic import english_key, hangul_key, romanize
+from corpus.phonetic import english_key, hangul_key, respell, romanize
 from corpus.query import ParsedQuery, Term, fts_match, parse_query
 from corpus.snippets import make_snippet, shorten
 from corpus.store import CorpusStore
@@ -70,6 +70,8 @@ class SearchResult(BaseModel):
 class Expansion:
     terms: list[Term] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
+    highlight: list[Term] = field(default_factory=list)
+    """Terms shown in bold but not matched on (Korean counterparts of an English query)."""
 
 
 class Searcher:
@@ -127,7 +129,7 @@ class Searcher:
             if key_score < 85:
                 continue
             for english in words:
-                spelling = fuzz.ratio(roman, english.lower())
+                spelling = fuzz.ratio(roman, respell(english))
                 if spelling >= 55 and (best is None or (key_score, spelling) > best[:2]):
                     best = (key_score, spelling, english)
         return best[2] if best else None
@@ -175,8 +177,19 @@ class Searcher:
             stems = tuple(latin_terms(english))
             if stems:
                 expansion.terms.append(Term(stems, english, "latin"))
-        expansion.terms += self._bridge_english(parsed)
+        expansion.highlight = self._bridge_english(parsed)
+        if not parsed.hangul_words:
+            phrase = self._phrase(expansion.terms)
+            if phrase is not None:
+                expansion.terms.append(phrase)
         return expansion
+
+    @staticmethod
+    def _phrase(terms: list[Term]) -> Term | None:
+        """An English query's words as one phrase: turns that say them together score again."""
+        if len(terms) < 2 or any(t.script != "latin" or t.prefix for t in terms):
+            return None
+        return Term(tuple(t.terms[0] for t in terms), " ".join(t.surface for t in terms), "phrase")
 
     # --- the query --------------------------------------------------------
     def search(
@@ -232,8 +245,9 @@ class Searcher:
             params,
         )
         total = self.store.rows(f"{matches} SELECT COUNT(*) FROM (SELECT t.pk {matched})", params)[0][0]  # noqa: S608
-        terms = {t for term in expansion.terms for t in term.terms if not term.prefix}
-        prefixes = {term.terms[-1] for term in expansion.terms if term.prefix}
+        shown = expansion.terms + expansion.highlight
+        terms = {t for term in shown for t in term.terms if not term.prefix}
+        prefixes = {term.terms[-1] for term in shown if term.prefix}
         hits = [self._hit(Turn.model_validate_json(data), lang, language, terms, prefixes) for _, data, _, lang in rows]
         return SearchResult(
             query=query,
