@@ -11,7 +11,7 @@ from corpus.errors import CorpusError, IndexError_, InvalidQuery, ParseError, Un
 from corpus.index.build import BuildReport, build_index, ensure_index
 from corpus.load import BUNDLED_CORPUS, load_episode
 from corpus.model import Episode, Launch, Mention, Speaker, Turn
-from corpus.search import SearchHit, SearchResult, Searcher
+from corpus.search import Searcher, SearchHit, SearchResult
 from corpus.store import CorpusStore
 
 __all__ = [

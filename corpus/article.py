@@ -71,14 +71,14 @@ _LONG_RUN = 6
 def parse_linked_launches(text: str) -> tuple[LinkedLaunch, ...]:
     """Launches written as `name (kind): URL (note)`.
 
-    A name runs from the end of the previous entry; when that run is prose (more
-    than a few words) the name is what follows its last ': '.
+    A name runs from the end of the previous entry; for the first entry, or when
+    the run is prose (more than a few words), the name is what follows its last ': '.
     """
     found: list[LinkedLaunch] = []
     previous_end = 0
     for match in _LINK.finditer(text):
         run = text[previous_end : match.start()].strip()
-        if len(run.split()) > _LONG_RUN and ": " in run:
+        if (previous_end == 0 or len(run.split()) > _LONG_RUN) and ": " in run:
             run = run.rsplit(": ", 1)[1].strip()
         if run and len(run.split()) <= _LONG_RUN:
             url = match["url"].rstrip(".,;")

@@ -37,6 +37,11 @@ class IndexError_(CorpusError):  # noqa: N801 - trailing underscore avoids the b
     """The index cannot be opened or is not the one the corpus needs."""
 
 
+def _clip(value: str, limit: int = 120) -> str:
+    """An argument echoed in a message: long ones are cut, so a 1 MB id gives a short error."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
 def _did_you_mean(suggestions: Sequence[str]) -> str:
     if not suggestions:
         return ""
@@ -49,7 +54,7 @@ class UnknownEpisode(CorpusError):
         self.episode = episode
         self.suggestions = tuple(suggestions)
         hint = _did_you_mean(self.suggestions) or "; call list_episodes to see the ids"
-        super().__init__(f"unknown episode '{episode}'{hint}")
+        super().__init__(f"unknown episode '{_clip(episode)}'{hint}")
 
 
 class UnknownSpeaker(CorpusError):
@@ -57,7 +62,7 @@ class UnknownSpeaker(CorpusError):
         self.speaker = speaker
         self.suggestions = tuple(suggestions)
         hint = _did_you_mean(self.suggestions) or "; call list_speakers to see who speaks"
-        super().__init__(f"unknown speaker '{speaker}'{hint}")
+        super().__init__(f"unknown speaker '{_clip(speaker)}'{hint}")
 
 
 class UnknownTurn(CorpusError):
@@ -65,7 +70,7 @@ class UnknownTurn(CorpusError):
         self.turn_id = turn_id
         extra = f" ({detail})" if detail else ""
         super().__init__(
-            f"unknown turn '{turn_id}'{extra}; turn ids look like 'EPISODE:ORDINAL' "
+            f"unknown turn '{_clip(turn_id)}'{extra}; turn ids look like 'EPISODE:ORDINAL' "
             "as returned in the turn_id field of search_transcript hits"
         )
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from corpus.errors import InvalidQuery
 from corpus.stopwords import ENGLISH, KOREAN_PARTICLES, strip_particle
-from corpus.tokenize import hangul_bigrams, stem
 from corpus.text_norm import fold_typography
+from corpus.tokenize import hangul_bigrams, stem
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 32

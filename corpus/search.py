@@ -29,6 +29,7 @@ from corpus.phonetic import english_key, hangul_key, respell, romanize
 from corpus.query import ParsedQuery, Term, fts_match, parse_query
 from corpus.snippets import make_snippet, shorten
 from corpus.store import CorpusStore
+from corpus.times import parse_time
 from corpus.tokenize import hangul_bigrams, latin_terms, stem
 from corpus.uris import episode_url, turn_uri
 
@@ -199,11 +200,12 @@ class Searcher:
         language: SearchLanguage = "any",
         speaker: str | None = None,
         episode: str | None = None,
-        start: int | None = None,
-        end: int | None = None,
+        start: str | int | None = None,
+        end: str | int | None = None,
         limit: int = 10,
         cursor: str | None = None,
     ) -> SearchResult:
+        start, end = parse_time(start, "start"), parse_time(end, "end")
         if language not in ("any", "en", "ko"):
             raise InvalidQuery(f"language must be 'any', 'en' or 'ko', not {language!r}")
         if not 1 <= limit <= MAX_LIMIT:
@@ -240,7 +242,7 @@ class Searcher:
             f"{'WHERE ' + ' AND '.join(where) if where else ''} GROUP BY t.pk"
         )
         rows = self.store.rows(
-            f"{matches} SELECT t.pk, t.data, MIN(m.rank * t.weight) AS score, d.language {matched} "  # noqa: S608
+            f"{matches} SELECT t.pk, t.data, MIN(m.rank * t.weight) AS score, d.language {matched} "
             "ORDER BY score, t.pk LIMIT :limit OFFSET :offset",
             params,
         )

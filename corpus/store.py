@@ -22,6 +22,8 @@ from corpus.errors import IndexError_, UnknownEpisode, UnknownSpeaker
 from corpus.model import Episode, Speaker
 from corpus.speakers import label_variants
 
+MAX_NAME_CHARS = 200  # longer ids and names match nothing: no fuzzy suggestions for them
+
 
 class CorpusStore:
     def __init__(self, index_path: Path) -> None:
@@ -65,6 +67,8 @@ class CorpusStore:
     def episode(self, episode_id: str) -> Episode:
         found = self.episodes.get(episode_id)
         if found is None:
+            if len(episode_id) > MAX_NAME_CHARS:
+                raise UnknownEpisode(episode_id)
             suggestions = [m[0] for m in process.extract(episode_id, list(self.episodes), scorer=fuzz.WRatio, limit=3, score_cutoff=60)]
             raise UnknownEpisode(episode_id, suggestions)
         return found
@@ -105,6 +109,8 @@ class CorpusStore:
     def resolve_speaker(self, name: str) -> Speaker:
         """Match on id, names and aliases in any language, case-insensitively."""
         cleaned = " ".join(name.split())
+        if len(cleaned) > MAX_NAME_CHARS:
+            raise UnknownSpeaker(cleaned)
         for variant in label_variants(cleaned):
             found = self._speaker_aliases.get(variant.casefold())
             if found is not None:

@@ -28,7 +28,7 @@ def is_hangul(char: str) -> bool:
     return "\uac00" <= char <= "\ud7a3" or "\u1100" <= char <= "\u11ff" or "\u3130" <= char <= "\u318f"
 
 
-_TERMINAL = tuple(".!?…\"'”’)]。") 
+_TERMINAL = tuple(".!?…\"'”’)]。")
 
 
 def ends_sentence(text: str) -> bool:

@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field
 from corpus.cursor import decode_cursor, next_cursor, query_key
 from corpus.errors import InvalidQuery, UnknownTurn
 from corpus.model import Turn, format_timestamp
-from corpus.parse.clock import parse_clock
 from corpus.snippets import shorten
 from corpus.store import CorpusStore
+from corpus.times import parse_time
 from corpus.uris import episode_url, turn_uri
 
 TurnLanguage = Literal["en", "ko"]
@@ -52,22 +52,6 @@ class Passage(BaseModel):
     turn_id: str = Field(description="The turn asked for.")
     episode_id: str
     turns: list[TurnText] = Field(description="The turn with its context, in order.")
-
-
-def parse_time(value: str | int | None, name: str) -> int | None:
-    """'HH:MM:SS', 'MM:SS' or seconds (int or digits) -> seconds."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise InvalidQuery(f"{name} must be 'HH:MM:SS' or a number of seconds")
-    if isinstance(value, int):
-        seconds: float | None = float(value)
-    else:
-        text = str(value).strip()
-        seconds = float(text) if text.isdigit() else parse_clock(text)
-    if seconds is None or seconds < 0 or seconds > 1_000_000:
-        raise InvalidQuery(f"{name} must be 'HH:MM:SS' or a number of seconds, not {str(value)[:40]!r}")
-    return int(seconds)
 
 
 def turn_text(store: CorpusStore, turn: Turn, language: str) -> TurnText:
@@ -138,7 +122,7 @@ def speaker_turns(
 
 def split_turn_id(turn_id: str) -> tuple[str, int]:
     episode_id, sep, ordinal = str(turn_id).rpartition(":")
-    if not sep or not ordinal.isdigit() or not episode_id:
+    if not sep or not (ordinal.isascii() and ordinal.isdigit()) or len(ordinal) > 9 or not episode_id:
         raise UnknownTurn(str(turn_id)[:120])
     return episode_id, int(ordinal)
 
@@ -161,3 +145,10 @@ def get_passage(store: CorpusStore, turn_id: str, *, before: int = 0, after: int
 
 def short_turn(text: str) -> str:
     return shorten(text, 200)
+
+
+def episode_turns(store: CorpusStore, episode_id: str) -> list[Turn]:
+    """Every turn of one episode, in order. Raises UnknownEpisode for an unknown id."""
+    episode = store.episode(episode_id)
+    rows = store.rows("SELECT t.data FROM turns t WHERE t.episode_pk = ? ORDER BY t.ordinal", (store.episode_pks[episode.id],))
+    return [Turn.model_validate_json(row[0]) for row in rows]

@@ -16,6 +16,7 @@ from corpus.errors import CorpusError
 from corpus.search import SearchResult
 from corpus.turns import Passage, SpeakerTurns
 from mcp_server import render
+from mcp_server.apps import TOOL_META
 from mcp_server.corpus_handle import CorpusHandle
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False, destructive_hint=False)
@@ -47,7 +48,7 @@ def _call(fn: Callable[[], M], to_text: Callable[[M], str]) -> CallToolResult:
 
 
 def register_tools(mcp: MCPServer, corpus: CorpusHandle) -> None:
-    @mcp.tool(title="Search the transcripts", annotations=READ_ONLY)
+    @mcp.tool(title="Search the transcripts", annotations=READ_ONLY, meta=TOOL_META)
     def search_transcript(
         query: Query,
         language: SearchLanguageArg = "any",
@@ -72,15 +73,15 @@ def register_tools(mcp: MCPServer, corpus: CorpusHandle) -> None:
                 language=language,
                 speaker=speaker,
                 episode=episode,
-                start=turns.parse_time(start, "start"),
-                end=turns.parse_time(end, "end"),
+                start=start,
+                end=end,
                 limit=limit,
                 cursor=cursor,
             )
 
         return _call(run, render.search)
 
-    @mcp.tool(title="One speaker's turns", annotations=READ_ONLY)
+    @mcp.tool(title="One speaker's turns", annotations=READ_ONLY, meta=TOOL_META)
     def get_speaker_turns(
         speaker: Annotated[str, Field(description="Speaker id, name or alias in English or Korean, e.g. 'Sherwin' or '크리스티나'.")],
         episode: EpisodeArg = None,
@@ -101,7 +102,7 @@ def register_tools(mcp: MCPServer, corpus: CorpusHandle) -> None:
             render.speaker_turns,
         )
 
-    @mcp.tool(title="Read a passage", annotations=READ_ONLY)
+    @mcp.tool(title="Read a passage", annotations=READ_ONLY, meta=TOOL_META)
     def get_turn(
         turn_id: Annotated[str, Field(description="A turn_id from search_transcript or get_speaker_turns, e.g. 'latent-space-devday-2025:56'.")],
         before: Annotated[int, Field(ge=0, le=10, description="Turns of context before it, 0-10.")] = 0,

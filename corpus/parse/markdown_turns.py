@@ -18,7 +18,8 @@ _LABEL = re.compile(r"^\*\*(?P<speaker>[^*]+?)\*\*\s*\[(?P<clock>[\d:.,]+)\]\s*:
 
 
 def looks_like(text: str) -> bool:
-    return _LABEL.match(text.lstrip("\ufeff").lstrip()) is not None
+    first = next((line for line in text.lstrip("\ufeff").splitlines() if line.strip()), "")
+    return _LABEL.match(first.strip()) is not None
 
 
 def parse(path: Path, text: str, language: str = "en") -> RawDocument:
