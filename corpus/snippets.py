@@ -4,20 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from corpus.text_norm import fold_typography
-from corpus.tokenize import document_spans
+from corpus.text_norm import fold_typography, is_hangul
+from corpus.tokenize import HANGUL_RUN, LATIN_WORD, hangul_bigrams, stem
 
 SNIPPET_CHARS = 300
 _LEAD = 60
 
 
 def match_spans(text: str, terms: Collection[str], prefixes: Collection[str] = ()) -> list[tuple[int, int]]:
-    """Character ranges of `text` whose index term is one of `terms` (or starts with a prefix), merged."""
-    spans = [
-        (s.start, s.end)
-        for s in document_spans(text)
-        if s.term in terms or any(s.term.startswith(p) for p in prefixes)
-    ]
+    """Character ranges of `text` whose index term is one of `terms` (or starts with a prefix), merged.
+
+    Only words that share their first two letters with a wanted term are stemmed: snippets
+    are made for every hit, so this runs on the hot path.
+    """
+    wanted = set(terms)
+    heads = {t[:2] for t in wanted} | {p[:2] for p in prefixes}
+    spans: list[tuple[int, int]] = []
+    for match in LATIN_WORD.finditer(text):
+        word = match.group()
+        if word[:2].lower() not in heads:
+            continue
+        term = stem(word)
+        if term in wanted or any(term.startswith(p) for p in prefixes):
+            spans.append((match.start(), match.end()))
+    if any(is_hangul(t[0]) for t in heads if t):
+        for match in HANGUL_RUN.finditer(text):
+            run, base = match.group(), match.start()
+            for i, gram in enumerate(hangul_bigrams(run)):
+                if gram in wanted or any(gram.startswith(p) for p in prefixes):
+                    spans.append((base + i, base + i + len(gram)))
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:

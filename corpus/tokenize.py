@@ -18,8 +18,8 @@ import Stemmer
 from corpus.text_norm import fold_typography
 
 _NOT_HANGUL_WORD = r"[^\W_\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]"
-_LATIN = re.compile(rf"{_NOT_HANGUL_WORD}+(?:['’]{_NOT_HANGUL_WORD}+)*")
-_HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+LATIN_WORD = re.compile(rf"{_NOT_HANGUL_WORD}+(?:['’]{_NOT_HANGUL_WORD}+)*")
+HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
 _stemmer = Stemmer.Stemmer("english")
 
 
@@ -37,7 +37,7 @@ def stem(word: str) -> str:
 
 def _latin_spans(text: str) -> list[Span]:
     spans = []
-    for match in _LATIN.finditer(text):
+    for match in LATIN_WORD.finditer(text):
         word = match.group()
         spans.append(Span(match.start(), match.end(), stem(word)))
     return spans
@@ -51,7 +51,7 @@ def hangul_bigrams(run: str) -> list[str]:
 
 def _hangul_spans(text: str) -> list[Span]:
     spans = []
-    for match in _HANGUL_RUN.finditer(text):
+    for match in HANGUL_RUN.finditer(text):
         run, base = match.group(), match.start()
         if len(run) == 1:
             spans.append(Span(base, base + 1, run))
@@ -79,8 +79,8 @@ def index_body(text: str) -> str:
 
 def surface_words(text: str) -> list[str]:
     """Lower-case Latin words as written: the vocabulary typos are corrected against."""
-    return [m.group().lower() for m in _LATIN.finditer(fold_typography(text))]
+    return [m.group().lower() for m in LATIN_WORD.finditer(fold_typography(text))]
 
 
 def hangul_words(text: str) -> list[str]:
-    return _HANGUL_RUN.findall(text)
+    return HANGUL_RUN.findall(text)
