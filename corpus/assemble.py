@@ -102,14 +102,14 @@ def assemble(spec: EpisodeSpec, sources: Sequence[ParsedSource]) -> tuple[Episod
                 report.differences += reconcile(base, _cues(document.turns, resolver))
             else:
                 translations.setdefault(source.language, []).append((document.path, document.turns))
-        for language, turns in document.translations.items():
-            translations.setdefault(language, []).append((document.path, turns))
+        for language, translated in document.translations.items():
+            translations.setdefault(language, []).append((document.path, translated))
 
     texts: list[dict[str, str]] = [{primary.language: cue.text} for cue in base]
     cut_off: dict[int, list[str]] = {}
     for language, copies in translations.items():
-        for path, turns in copies:
-            alignment = align_translation(base, _cues(turns, resolver))
+        for path, copy in copies:
+            alignment = align_translation(base, _cues(copy, resolver))
             report.problems += [f"{path}: {p}" for p in alignment.problems]
             for ordinal, text in alignment.pairs.items():
                 texts[ordinal].setdefault(language, text)

@@ -103,8 +103,5 @@ def list_episodes(store: CorpusStore, *, limit: int = 20, cursor: str | None = N
 
 
 def list_speakers(store: CorpusStore, *, episode: str | None = None) -> SpeakerList:
-    if episode is not None:
-        speakers = list(store.episode(episode).speakers)
-    else:
-        speakers = list(store.speakers.values())
+    speakers = list(store.episode(episode).speakers) if episode is not None else list(store.speakers.values())
     return SpeakerList(speakers=speakers, total=len(speakers))

@@ -16,7 +16,10 @@ from functools import lru_cache
 
 _INITIALS = ["k", "k", "n", "t", "t", "r", "m", "p", "p", "s", "s", "", "j", "j", "j", "k", "t", "p", "h"]
 # medial vowels: all vowels become '.', but ㅡ (eu) and ㅣ after ㅅ/ㅈ at a word end are often epenthetic
-_FINALS = ["", "k", "k", "ks", "n", "nj", "nh", "t", "r", "rk", "rm", "rp", "rs", "rt", "rp", "rh", "m", "p", "ps", "t", "t", "ng", "t", "t", "k", "t", "p", "h"]
+_FINALS = [
+    "", "k", "k", "ks", "n", "nj", "nh", "t", "r", "rk", "rm", "rp", "rs", "rt",
+    "rp", "rh", "m", "p", "ps", "t", "t", "ng", "t", "t", "k", "t", "p", "h",
+]
 _EU = 18  # index of ㅡ among the 21 medials
 
 _ENGLISH_RULES: tuple[tuple[str, str], ...] = (
@@ -59,7 +62,10 @@ def hangul_key(word: str) -> str:
 
 _MEDIAL_ROMAN = ["a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we", "wi", "yu", "", "ui", "i"]
 _INITIAL_ROMAN = ["g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p", "h"]
-_FINAL_ROMAN = ["", "k", "k", "ks", "n", "nj", "nh", "t", "l", "lk", "lm", "lb", "ls", "lt", "lp", "lh", "m", "p", "ps", "t", "t", "ng", "t", "t", "k", "t", "p", "h"]
+_FINAL_ROMAN = [
+    "", "k", "k", "ks", "n", "nj", "nh", "t", "l", "lk", "lm", "lb", "ls", "lt",
+    "lp", "lh", "m", "p", "ps", "t", "t", "ng", "t", "t", "k", "t", "p", "h",
+]
 
 
 @lru_cache(maxsize=65536)

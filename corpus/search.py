@@ -246,7 +246,13 @@ class Searcher:
             "ORDER BY score, t.pk LIMIT :limit OFFSET :offset",
             params,
         )
-        total = self.store.rows(f"{matches} SELECT COUNT(*) FROM (SELECT t.pk {matched})", params)[0][0]  # noqa: S608
+        # the exact total needs no bm25 and no grouping: distinct turns among the matching documents
+        counted = (
+            "SELECT COUNT(DISTINCT d.turn_pk) FROM fts JOIN docs d ON d.pk = fts.rowid "  # noqa: S608 - fixed clauses, bound values
+            f"{'JOIN turns t ON t.pk = d.turn_pk ' if where else ''}WHERE fts MATCH :match"
+            f"{''.join(' AND ' + clause for clause in where)}"
+        )
+        total = self.store.rows(counted, params)[0][0]
         shown = expansion.terms + expansion.highlight
         terms = {t for term in shown for t in term.terms if not term.prefix}
         prefixes = {term.terms[-1] for term in shown if term.prefix}

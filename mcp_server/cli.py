@@ -25,12 +25,29 @@ def _setup_logging(level: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="podcast-corpus-mcp", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="stderr log level (default INFO)")
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="stderr log level (default INFO)"
+    )
     commands = parser.add_subparsers(dest="command")
 
     serve = commands.add_parser("serve", help="run the MCP server (stdio unless --http)")
     serve.add_argument("--corpus", type=Path, default=BUNDLED_CORPUS, help="corpus directory (default: the bundled corpus)")
     serve.add_argument("--index", type=Path, default=None, help="index file (default: a per-corpus file in ~/.cache)")
+    serve.add_argument("--http", action="store_true", help="serve streamable HTTP at /mcp instead of stdio")
+    serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="extra Host name clients use (DNS-rebinding protection refuses others); repeatable",
+    )
+    serve.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES", help="HTTP request body limit (default 1 MiB)")
+
+    from mcp_server.ingest_cli import add_ingest_parser
+
+    add_ingest_parser(commands)
 
     search = commands.add_parser("search", help="search the corpus from the shell and print JSON")
     search.add_argument("query")
@@ -46,8 +63,14 @@ def _serve(args: argparse.Namespace) -> int:
     from mcp_server.server import create_server
 
     server = create_server(args.corpus, args.index)
-    server.run(transport="stdio")
-    return 0
+    if args.http:
+        from mcp_server.http import serve_http
+
+        serve_http(server, host=args.host, port=args.port, allowed_hosts=args.allowed_host, max_body_size=args.max_body)
+        return 0
+    from mcp_server.stdio import run_stdio
+
+    return run_stdio(server)
 
 
 def _search(args: argparse.Namespace) -> int:
@@ -74,5 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(args)
     if args.command == "search":
         return _search(args)
+    if args.command == "ingest":
+        from mcp_server.ingest_cli import run_ingest
+
+        return run_ingest(args)
     parser.error(f"unknown command {args.command}")
     return 2

@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from corpus.errors import CorpusError, IndexError_
 from corpus.index.build import ensure_index
 from corpus.load import BUNDLED_CORPUS
 from corpus.search import Searcher
@@ -45,20 +47,35 @@ class CorpusHandle:
             self.index_path = default_index_path(self.corpus_dir)
 
     def open(self) -> CorpusStore:
+        """The store, opened on first use: the index is checked, (re)built if stale or damaged, then opened read-only.
+
+        Anything that goes wrong on the way is an IndexError_ (a CorpusError, so a tool error
+        with this message) and the next call tries again.
+        """
         with self._lock:
             if self._store is None:
                 assert self.index_path is not None
-                report = ensure_index(self.corpus_dir, self.index_path)
-                if report is not None:
-                    log.info(
-                        "index %s: %d episodes indexed, %d unchanged, %d errors in %.2fs",
-                        self.index_path, len(report.indexed), report.unchanged, len(report.errors), report.seconds,
-                    )
-                    for error in report.errors:
-                        log.error("%s", error)
-                self._store = CorpusStore(self.index_path)
+                try:
+                    self._ensure(self.index_path)
+                    self._store = CorpusStore(self.index_path)
+                except (OSError, sqlite3.Error, CorpusError) as exc:
+                    if isinstance(exc, IndexError_):
+                        raise
+                    raise IndexError_(
+                        f"cannot build the index {self.index_path} for the corpus {self.corpus_dir}: {exc}"
+                    ) from exc
                 self._searcher = Searcher(self._store)
             return self._store
+
+    def _ensure(self, index_path: Path) -> None:
+        report = ensure_index(self.corpus_dir, index_path)
+        if report is not None:
+            log.info(
+                "index %s: %d episodes indexed, %d unchanged, %d errors in %.2fs",
+                index_path, len(report.indexed), report.unchanged, len(report.errors), report.seconds,
+            )
+            for error in report.errors:
+                log.error("%s", error)
 
     @property
     def store(self) -> CorpusStore:

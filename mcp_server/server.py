@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mcp.server.caching import CacheHint
 from mcp.server.mcpserver import MCPServer
+from mcp_types.methods import CacheableMethod
 
 from corpus.load import BUNDLED_CORPUS
+from mcp_server.apps import apps_extension
+from mcp_server.completions import register_completions
+from mcp_server.connectors import register_connectors
 from mcp_server.corpus_handle import CorpusHandle
+from mcp_server.prompts import register_prompts
+from mcp_server.resources import register_resources
 from mcp_server.tools import register_tools
 
 INSTRUCTIONS = """\
@@ -15,6 +22,20 @@ A searchable podcast corpus: English transcripts, a Korean translation, and the 
 the episodes discuss. Start with search_transcript (English or Korean, typos are fine), read a
 passage with get_turn, follow one person with get_speaker_turns, and see the launches with
 list_launches. Ids of speakers and episodes come from list_speakers and list_episodes."""
+
+# The corpus changes only on ingest (and a server serves one index), so what the server
+# offers and what a resource holds stay fresh for an hour; the data is public, so shared
+# caches may keep it.
+LIST_TTL_MS = 60 * 60 * 1000
+READ_TTL_MS = 60 * 60 * 1000
+CACHE_HINTS: dict[CacheableMethod, CacheHint] = {
+    "server/discover": CacheHint(ttl_ms=LIST_TTL_MS, scope="public"),
+    "tools/list": CacheHint(ttl_ms=LIST_TTL_MS, scope="public"),
+    "prompts/list": CacheHint(ttl_ms=LIST_TTL_MS, scope="public"),
+    "resources/list": CacheHint(ttl_ms=LIST_TTL_MS, scope="public"),
+    "resources/templates/list": CacheHint(ttl_ms=LIST_TTL_MS, scope="public"),
+    "resources/read": CacheHint(ttl_ms=READ_TTL_MS, scope="public"),
+}
 
 
 def create_server(
@@ -32,6 +53,12 @@ def create_server(
         instructions=INSTRUCTIONS,
         version=__version__,
         log_level="WARNING",
+        cache_hints=CACHE_HINTS,
+        extensions=[apps_extension()],
     )
     register_tools(server, corpus)
+    register_connectors(server, corpus)
+    register_resources(server, corpus)
+    register_prompts(server, corpus)
+    register_completions(server, corpus)
     return server

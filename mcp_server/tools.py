@@ -22,7 +22,7 @@ from mcp_server.corpus_handle import CorpusHandle
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False, destructive_hint=False)
 M = TypeVar("M", bound=BaseModel)
 
-Query = Annotated[str, Field(description="Words to find, in English or Korean; typos are corrected. \"Quoted phrases\" and prefix* work.")]
+Query = Annotated[str, Field(description='Words to find, in English or Korean; typos are corrected. "Quoted phrases" and prefix* work.')]
 SearchLanguageArg = Annotated[
     Literal["any", "en", "ko"],
     Field(description="'en' or 'ko' returns only turns with text in that language (shown in it); 'any' matches both."),
@@ -85,7 +85,9 @@ def register_tools(mcp: MCPServer, corpus: CorpusHandle) -> None:
     def get_speaker_turns(
         speaker: Annotated[str, Field(description="Speaker id, name or alias in English or Korean, e.g. 'Sherwin' or '크리스티나'.")],
         episode: EpisodeArg = None,
-        language: Annotated[Literal["en", "ko"], Field(description="Language to show the text in; falls back to the original where untranslated.")] = "en",
+        language: Annotated[
+            Literal["en", "ko"], Field(description="Language to show the text in; falls back to the original where untranslated.")
+        ] = "en",
         start: TimeArg = None,
         end: TimeArg = None,
         limit: Annotated[int, Field(ge=1, le=100, description="Turns per page, 1-100.")] = 20,
@@ -104,7 +106,9 @@ def register_tools(mcp: MCPServer, corpus: CorpusHandle) -> None:
 
     @mcp.tool(title="Read a passage", annotations=READ_ONLY, meta=TOOL_META)
     def get_turn(
-        turn_id: Annotated[str, Field(description="A turn_id from search_transcript or get_speaker_turns, e.g. 'latent-space-devday-2025:56'.")],
+        turn_id: Annotated[
+            str, Field(description="A turn_id from search_transcript or get_speaker_turns, e.g. 'latent-space-devday-2025:56'.")
+        ],
         before: Annotated[int, Field(ge=0, le=10, description="Turns of context before it, 0-10.")] = 0,
         after: Annotated[int, Field(ge=0, le=10, description="Turns of context after it, 0-10.")] = 0,
         language: Annotated[Literal["en", "ko"], Field(description="Language to show the text in.")] = "en",

@@ -50,7 +50,8 @@ def test_markdown_turns_and_continuations(tmp_path: Path) -> None:
     path.write_bytes(text.encode())
     doc = parse_file(path)
     assert [(t.speaker, t.start, t.text, t.line) for t in doc.turns] == [
-        ("Ann", 1.0, "Hello more words", 1), ("Bob", 3723.0, "Hi.", 5),
+        ("Ann", 1.0, "Hello more words", 1),
+        ("Bob", 3723.0, "Hi.", 5),
     ]
 
 
@@ -76,13 +77,18 @@ def test_undecodable_file_names_the_line(tmp_path: Path) -> None:
 
 
 def test_article_helpers() -> None:
-    sections = split_sections("Intro. Models Text one. Guests Ann Lee: Host, Show https://a https://b Transcript", ["Models", "Guests", "Transcript"])
+    sections = split_sections(
+        "Intro. Models Text one. Guests Ann Lee: Host, Show https://a https://b Transcript", ["Models", "Guests", "Transcript"]
+    )
     assert [(s.heading, s.text) for s in sections] == [
-        (None, "Intro."), ("Models", "Text one."), ("Guests", "Ann Lee: Host, Show https://a https://b"),
+        (None, "Intro."),
+        ("Models", "Text one."),
+        ("Guests", "Ann Lee: Host, Show https://a https://b"),
     ]
     guests = parse_guests(sections[2].text)
     assert guests[0].name == "Ann Lee" and guests[0].role == "Host, Show" and guests[0].links == ("https://a", "https://b")
     launches = parse_linked_launches("we wanted: foo-1 (model): https://x/foo bar 2: Guide (cookbook): https://x/g (50% off) end")
     assert [(x.name, x.kind, x.url, x.note) for x in launches] == [
-        ("foo-1", "model", "https://x/foo", None), ("bar 2: Guide", "cookbook", "https://x/g", "50% off"),
+        ("foo-1", "model", "https://x/foo", None),
+        ("bar 2: Guide", "cookbook", "https://x/g", "50% off"),
     ]

@@ -21,7 +21,8 @@ def test_stemming_finds_inflected_forms(searcher: Searcher) -> None:
 
 def test_natural_question_is_not_decided_by_stop_words(searcher: Searcher) -> None:
     assert top(searcher, "what is the service health dashboard and why does it matter?")[0] in {
-        ("sherwin", "00:42:27"), ("swyx", "00:42:16"),
+        ("sherwin", "00:42:27"),
+        ("swyx", "00:42:16"),
     }
 
 
@@ -52,7 +53,10 @@ def test_korean_particle_in_query_does_not_block(searcher: Searcher) -> None:
     assert top(searcher, "카메라를", language="ko")[0] == ("swyx", "00:01:03")
 
 
-@pytest.mark.parametrize(("typo", "word", "where"), [("Databriks", "databricks", ("sherwin", "00:20:05")), ("chatkt studo", "chatkit", ("christina", "00:38:04"))])
+@pytest.mark.parametrize(
+    ("typo", "word", "where"),
+    [("Databriks", "databricks", ("sherwin", "00:20:05")), ("chatkt studo", "chatkit", ("christina", "00:38:04"))],
+)
 def test_typos_are_corrected_and_reported(searcher: Searcher, typo: str, word: str, where: tuple[str, str]) -> None:
     result = searcher.search(typo)
     assert any(c.corrected == word and c.reason == "typo" for c in result.corrections)

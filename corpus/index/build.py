@@ -20,6 +20,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,7 +76,7 @@ def read_meta(index_path: Path) -> dict[str, str]:
     if not index_path.is_file():
         return {}
     try:
-        with sqlite3.connect(f"file:{index_path}?mode=ro", uri=True) as conn:
+        with closing(sqlite3.connect(f"file:{index_path}?mode=ro", uri=True)) as conn:
             return dict(conn.execute("SELECT key, value FROM meta").fetchall())
     except sqlite3.DatabaseError:
         return {}
@@ -83,7 +84,7 @@ def read_meta(index_path: Path) -> dict[str, str]:
 
 def _turn_weight(episode: Episode, text: str) -> float:
     terms = len(document_spans(text))
-    return round(min(1.0, (max(terms, 1) / 20) ** 0.5), 4)
+    return round(min(1.0, float((max(terms, 1) / 20) ** 0.5)), 4)
 
 
 def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode) -> None:
@@ -171,8 +172,9 @@ def build_index(
     corpus_dir = corpus_dir.resolve()
     report = BuildReport()
     index_path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(index_path)
     meta = read_meta(index_path)
-    reuse = not rebuild and meta.get("code") == code_fingerprint() and meta.get("corpus_dir") == str(corpus_dir)
+    reuse = not rebuild and meta.get("code") == code_fingerprint() and meta.get("corpus_dir") == str(corpus_dir) and index_ok(index_path)
     temp = index_path.with_name(f".{index_path.name}.{os.getpid()}.tmp")
     try:
         if reuse:
@@ -256,13 +258,53 @@ def _same_files(before: dict[str, str], now: dict[str, str]) -> bool:
 
 
 def ensure_index(corpus_dir: Path, index_path: Path, *, progress: Progress | None = None) -> BuildReport | None:
-    """Update the index if the corpus or the code changed since it was built; None when it was fresh."""
+    """Update the index if the corpus or the code changed since it was built; None when it was fresh.
+
+    An index that is not a sound SQLite file with every table (truncated, overwritten,
+    another program's database) is rebuilt from scratch rather than updated.
+    """
     meta = read_meta(index_path)
-    if meta.get("fingerprint") == corpus_fingerprint(corpus_dir.resolve()) and meta.get("schema_version") == str(SCHEMA_VERSION):
+    sound = index_ok(index_path)
+    if sound and meta.get("fingerprint") == corpus_fingerprint(corpus_dir.resolve()) and meta.get("schema_version") == str(SCHEMA_VERSION):
         return None
-    return build_index(corpus_dir, index_path, progress=progress)
+    if index_path.exists() and not sound:
+        log.warning("the index %s is damaged or not an index; rebuilding it", index_path)
+    return build_index(corpus_dir, index_path, progress=progress, rebuild=not sound)
 
 
-def index_ok(index_path: Path, required: Sequence[str] = ("episodes", "turns", "fts")) -> bool:
-    meta = read_meta(index_path)
-    return bool(meta) and all(required)
+REQUIRED_TABLES = ("meta", "episodes", "sources", "speakers", "launches", "turns", "docs", "fts", "vocab", "lexicon")
+
+
+def index_ok(index_path: Path, required: Sequence[str] = REQUIRED_TABLES) -> bool:
+    """True when the file is a SQLite database that passes `quick_check` and has every table of the schema."""
+    if not index_path.is_file():
+        return False
+    try:
+        with closing(sqlite3.connect(f"file:{index_path}?mode=ro", uri=True)) as conn:
+            if conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
+                return False
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not set(required) <= tables:
+                return False
+            conn.execute("SELECT COUNT(*) FROM fts WHERE fts MATCH 'x'").fetchone()
+            return True
+    except sqlite3.DatabaseError:
+        return False
+
+
+def _remove_stale_temps(index_path: Path) -> None:
+    """Temp files left by a build that was killed (its process is gone)."""
+    for temp in index_path.parent.glob(f".{index_path.name}.*.tmp"):
+        pid = temp.name.removeprefix(f".{index_path.name}.").removesuffix(".tmp")
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            temp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

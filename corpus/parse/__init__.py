@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from corpus.errors import ParseError
-from corpus.parse import latent_space_page, markdown_turns
+from corpus.parse import latent_space_page, markdown_turns, plain_text, podcast20, srt, webvtt, whisper
 from corpus.parse.raw import RawDocument, RawTurn
 
 Parser = Callable[[Path, str], RawDocument]
@@ -18,18 +18,38 @@ Parser = Callable[[Path, str], RawDocument]
 PARSERS: dict[str, Parser] = {
     "latent-space-page": latent_space_page.parse,
     "markdown-turns": markdown_turns.parse,
+    "webvtt": webvtt.parse,
+    "srt": srt.parse,
+    "podcast20-json": podcast20.parse,
+    "whisper-json": whisper.parse,
+    "plain-text": plain_text.parse,
 }
 
 _DETECTORS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("latent-space-page", latent_space_page.looks_like),
     ("markdown-turns", markdown_turns.looks_like),
+    ("webvtt", webvtt.looks_like),
+    ("srt", srt.looks_like),
+    ("podcast20-json", podcast20.looks_like),
+    ("whisper-json", whisper.looks_like),
 )
+# What a file's extension says, when its first characters do not settle it.
+_BY_SUFFIX = {".vtt": "webvtt", ".srt": "srt", ".txt": "plain-text", ".text": "plain-text"}
+TRANSCRIPT_SUFFIXES = frozenset({".vtt", ".srt", ".json", ".txt", ".text", ".md"})
 
 
 def detect_format(path: Path, text: str) -> str:
+    """By content first (the known layouts have unmistakable openings), then by extension."""
     for name, looks_like in _DETECTORS:
         if looks_like(text):
             return name
+    by_suffix = _BY_SUFFIX.get(path.suffix.lower())
+    if by_suffix is not None:
+        return by_suffix
+    if path.suffix.lower() == ".json":
+        raise ParseError(path, 1, "JSON that is neither a Podcasting 2.0 transcript nor Whisper output (no 'segments' list)")
+    if plain_text.looks_like(text):
+        return "plain-text"
     raise ParseError(path, 1, f"unrecognised transcript format (known: {', '.join(sorted(PARSERS))})")
 
 
@@ -56,4 +76,4 @@ def parse_file(path: Path, format_name: str | None = None) -> RawDocument:
     return parser(path, text)
 
 
-__all__ = ["PARSERS", "RawDocument", "RawTurn", "detect_format", "parse_file", "read_text"]
+__all__ = ["PARSERS", "TRANSCRIPT_SUFFIXES", "RawDocument", "RawTurn", "detect_format", "parse_file", "read_text"]

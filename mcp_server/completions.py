@@ -1,0 +1,77 @@
+"""Argument completion for the resource templates and the prompts (one handler serves both)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mcp.server.mcpserver import MCPServer
+from mcp_types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
+
+from corpus import catalog
+from corpus.model import LANGUAGES
+from corpus.store import CorpusStore
+from corpus.text_norm import fold_typography
+from mcp_server.corpus_handle import CorpusHandle
+from mcp_server.prompts import BILINGUAL_PASSAGE, LAUNCH_BRIEFING, SPEAKER_ON_TOPIC
+
+MAX_VALUES = 100
+
+
+def _matching(candidates: Iterable[str], prefix: str) -> Completion:
+    needle = fold_typography(prefix).casefold().strip()
+    unique = list(dict.fromkeys(c for c in candidates if c))
+    starts = [c for c in unique if fold_typography(c).casefold().startswith(needle)]
+    inside = [c for c in unique if c not in starts and needle in fold_typography(c).casefold()]
+    found = starts + inside
+    return Completion(values=found[:MAX_VALUES], total=len(found), has_more=len(found) > MAX_VALUES)
+
+
+def speaker_names(store: CorpusStore) -> list[str]:
+    """Ids first, then names and aliases in every language."""
+    speakers = list(store.speakers.values())
+    names = [s.id for s in speakers]
+    for s in speakers:
+        names += [s.name, *s.names.values(), *s.aliases]
+    return names
+
+
+def turn_ids(store: CorpusStore, prefix: str) -> list[str]:
+    """`EPISODE:` ids for a partial episode id; the episode's turn ids once the episode is typed."""
+    episode_id, sep, _ = prefix.rpartition(":")
+    if sep and episode_id in store.episodes:
+        return [f"{episode_id}:{n}" for n in range(store.turn_counts().get(episode_id, 0))]
+    return [f"{e}:" for e in store.episodes]
+
+
+def complete(store: CorpusStore, ref: PromptReference | ResourceTemplateReference, name: str, value: str,
+             context: dict[str, str]) -> Completion | None:
+    if name == "episode_id":
+        return _matching(store.episodes, value)
+    if name == "language":
+        return _matching(LANGUAGES, value)
+    if name == "speaker":
+        return _matching(speaker_names(store), value)
+    if name == "ordinal":
+        episode = context.get("episode_id")
+        count = store.turn_counts().get(episode, 0) if episode else 0
+        return _matching((str(n) for n in range(count)), value)
+    if name == "turn_id":
+        return _matching(turn_ids(store, value), value)
+    if name == "topic":
+        return _matching((launch.name for launch in catalog.list_launches(store).launches), value)
+    if name == "context" and isinstance(ref, PromptReference) and ref.name == BILINGUAL_PASSAGE:
+        return _matching(["0", "1", "2", "3"], value)
+    return None
+
+
+def register_completions(mcp: MCPServer, corpus: CorpusHandle) -> None:
+    known_prompts = {SPEAKER_ON_TOPIC, LAUNCH_BRIEFING, BILINGUAL_PASSAGE}
+
+    @mcp.completion()  # type: ignore[no-untyped-call, untyped-decorator]
+    async def handle_completion(
+        ref: PromptReference | ResourceTemplateReference, argument: CompletionArgument, context: CompletionContext | None
+    ) -> Completion | None:
+        if isinstance(ref, PromptReference) and ref.name not in known_prompts:
+            return None
+        resolved = dict(context.arguments or {}) if context else {}
+        return complete(corpus.store, ref, argument.name, argument.value[:200], resolved)

@@ -1,0 +1,147 @@
+"""The real server over stdio: `python -m mcp_server` in a subprocess.
+
+The SDK client drives it through every tool (it fails on anything on stdout that is
+not protocol); a raw run checks every stdout line is a JSON-RPC message while the
+logs go to stderr; SIGTERM and SIGINT stop it promptly with status 0 and no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO, Any
+
+import anyio
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from mcp_types import TextContent
+
+EPISODE = "latent-space-devday-2025"
+REPO = Path(__file__).resolve().parent.parent
+SERVER = [sys.executable, "-m", "mcp_server", "--log-level", "INFO", "serve"]
+
+GOOD_CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("search_transcript", {"query": "Apps SDK", "limit": 3}),
+    ("search_transcript", {"query": "에이전트 빌더", "language": "ko", "limit": 3}),
+    ("get_speaker_turns", {"speaker": "셔윈", "limit": 3}),
+    ("get_turn", {"turn_id": f"{EPISODE}:10", "before": 1, "after": 1, "language": "ko"}),
+    ("list_launches", {"query": "sora"}),
+    ("list_speakers", {}),
+    ("list_episodes", {"limit": 1}),
+    ("search", {"query": "agent kit"}),
+    ("fetch", {"id": f"{EPISODE}:10"}),
+]
+BAD_CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("search_transcript", {"query": 'NEAR( " NOT', "cursor": "forged"}),
+    ("get_speaker_turns", {"speaker": "nobody at all"}),
+    ("get_turn", {"turn_id": f"{EPISODE}:99999999999999999999"}),
+    ("list_launches", {"episode": "../../etc/passwd"}),
+    ("list_speakers", {"episode": "\x00"}),
+    ("list_episodes", {"limit": -1}),
+    ("search", {"query": ""}),
+    ("fetch", {"id": "nope"}),
+]
+
+
+def test_every_tool_over_stdio(index_path: Path, tmp_path: Path) -> None:
+    params = StdioServerParameters(command=SERVER[0], args=[*SERVER[1:], "--index", str(index_path)], cwd=str(REPO))
+    stderr_path = tmp_path / "stderr.log"
+
+    async def run(errlog: IO[str]) -> None:
+        async with Client(stdio_client(params, errlog=errlog)) as client:
+            tools = await client.list_tools()
+            names = {t.name for t in tools.tools}
+            assert {name for name, _ in GOOD_CALLS} == names, "every tool is exercised here"
+            for name, args in GOOD_CALLS:
+                result = await client.call_tool(name, args)
+                assert not result.is_error, (name, result.content)
+                assert result.structured_content
+            for name, args in BAD_CALLS:
+                result = await client.call_tool(name, args)
+                assert result.is_error, name
+                assert isinstance(result.content[0], TextContent)
+                message = result.content[0].text
+                assert message.strip() != f"Error executing tool {name}" and "Traceback" not in message, message
+
+    with stderr_path.open("w", encoding="utf-8") as errlog:
+        anyio.run(run, errlog)
+    assert "Traceback" not in stderr_path.read_text(encoding="utf-8")
+
+
+def _rpc(number: int, method: str, params: dict[str, Any]) -> bytes:
+    return (json.dumps({"jsonrpc": "2.0", "id": number, "method": method, "params": params}) + "\n").encode()
+
+
+HANDSHAKE = [
+    _rpc(1, "initialize", {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}),
+    b'{"jsonrpc": "2.0", "method": "notifications/initialized"}\n',
+]
+
+
+def test_stdout_carries_only_protocol_and_logs_go_to_stderr(tmp_path: Path) -> None:
+    """A fresh index is built on the first call (logged); stdout still holds nothing but JSON-RPC."""
+    requests = [*HANDSHAKE, _rpc(2, "tools/list", {})]
+    requests += [_rpc(3 + n, "tools/call", {"name": name, "arguments": args}) for n, (name, args) in enumerate(GOOD_CALLS + BAD_CALLS)]
+    expected = set(range(1, len(requests)))  # every request answered once (the notification is not)
+    messages: list[dict[str, Any]] = []
+    with subprocess.Popen(
+        [*SERVER, "--index", str(tmp_path / "fresh.sqlite")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    ) as process:
+        assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+        process.stdin.write(b"".join(requests))
+        process.stdin.flush()
+        watchdog = threading.Timer(60, process.kill)  # a hung server fails the test instead of hanging it
+        watchdog.start()
+        try:
+            while {m.get("id") for m in messages} < expected:
+                line = process.stdout.readline()
+                assert line, "stdout closed early"
+                messages.append(json.loads(line))  # every stdout line is a JSON-RPC message
+        finally:
+            watchdog.cancel()
+        process.stdin.close()  # EOF: the server stops by itself
+        assert process.wait(timeout=10) == 0
+        rest = process.stdout.read()
+        stderr = process.stderr.read().decode("utf-8")
+    assert not rest.strip(), rest[:300]
+    assert all(m.get("jsonrpc") == "2.0" for m in messages)
+    assert sorted(m["id"] for m in messages) == sorted(expected)
+    assert not [m for m in messages if "error" in m], "tool problems are tool results (isError), not protocol errors"
+    assert "episodes indexed" in stderr, "the index build is logged to stderr"
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_the_server_cleanly(index_path: Path, signum: signal.Signals) -> None:
+    with subprocess.Popen(
+        [*SERVER, "--index", str(index_path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO
+    ) as process:
+        assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+        for request in [*HANDSHAKE, _rpc(2, "tools/call", {"name": "search_transcript", "arguments": {"query": "agent"}})]:
+            process.stdin.write(request)
+        process.stdin.flush()
+        assert json.loads(process.stdout.readline())["id"] == 1
+        assert json.loads(process.stdout.readline())["id"] == 2  # serving, index open
+        sent = time.monotonic()
+        process.send_signal(signum)
+        try:
+            code = process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+        elapsed = time.monotonic() - sent
+        stderr = process.stderr.read().decode("utf-8")
+    assert code == 0, stderr[-2000:]
+    assert elapsed < 5, f"took {elapsed:.1f}s to stop"
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr[-2000:]
+    assert f"{signum.name} received" in stderr
