@@ -16,7 +16,8 @@ MAX_PAGE = 100
 
 class LaunchList(BaseModel):
     launches: list[Launch]
-    total: int
+    total: int = Field(description="Number of launches matching the filters.")
+    next_cursor: str | None = Field(default=None, description="Pass as cursor to get the next page; null on the last page.")
 
 
 class EpisodeSummary(BaseModel):
@@ -49,20 +50,44 @@ def list_launches(
     category: str | None = None,
     query: str | None = None,
     episode: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
 ) -> LaunchList:
+    """One page of the launches matching the filters, in corpus order (best name match first with `query`)."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidQuery(f"limit must be between 1 and {MAX_PAGE}, not {limit}")
+    key = query_key("launches", kind, category, query, episode, store.fingerprint)
+    offset = decode_cursor(cursor, key)
+    found = matching_launches(store, kind=kind, category=category, query=query, episode=episode)
+    page = found[offset : offset + limit]
+    return LaunchList(launches=page, total=len(found), next_cursor=next_cursor(offset, len(page), len(found), key))
+
+
+def matching_launches(
+    store: CorpusStore,
+    *,
+    kind: str | None = None,
+    category: str | None = None,
+    query: str | None = None,
+    episode: str | None = None,
+) -> list[Launch]:
+    """Every launch matching the filters (kind and category are compared in SQL, before parsing)."""
     if query is not None and len(query) > 200:
         raise InvalidQuery("query is too long for a launch name filter; keep it under 200 characters")
+    clauses: list[str] = []
     params: list[object] = []
-    sql = "SELECT l.data FROM launches l"
     if episode is not None:
-        sql += " WHERE l.episode_pk = ?"
+        clauses.append("l.episode_pk = ?")
         params.append(store.episode_pks[store.episode(episode).id])
-    sql += " ORDER BY l.episode_pk, l.rowid"
-    launches = [Launch.model_validate_json(row[0]) for row in store.rows(sql, params)]
     if kind:
-        launches = [x for x in launches if x.kind.casefold() == kind.strip().casefold()]
+        clauses.append("lower(json_extract(l.data, '$.kind')) = ?")
+        params.append(kind.strip().casefold())
     if category:
-        launches = [x for x in launches if (x.category or "").casefold() == category.strip().casefold()]
+        clauses.append("lower(coalesce(json_extract(l.data, '$.category'), '')) = ?")
+        params.append(category.strip().casefold())
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = store.rows(f"SELECT l.data FROM launches l{where} ORDER BY l.episode_pk, l.rowid", params)  # noqa: S608 - fixed clauses
+    launches = [Launch.model_validate_json(row[0]) for row in rows]
     if query and query.strip():
         needle = fold_typography(query).casefold().strip()
 
@@ -70,8 +95,9 @@ def list_launches(
             names = [launch.name, launch.id, *launch.aliases]
             return max(fuzz.partial_ratio(needle, fold_typography(n).casefold()) for n in names)
 
-        launches = sorted((x for x in launches if score(x) >= 80), key=score, reverse=True)
-    return LaunchList(launches=launches, total=len(launches))
+        scored = [(score(x), x) for x in launches]
+        launches = [x for value, x in sorted(scored, key=lambda pair: -pair[0]) if value >= 80]
+    return launches
 
 
 def list_episodes(store: CorpusStore, *, limit: int = 20, cursor: str | None = None) -> EpisodeList:

@@ -19,7 +19,8 @@ MAX_OFFSET = 1_000_000
 
 
 def query_key(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, default=str).encode()).hexdigest()[:16]
+    # ensure_ascii: any string hashes, lone surrogates included
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
 
 
 def encode_cursor(offset: int, key: str) -> str:

@@ -22,19 +22,24 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz, process
 
+from corpus.bm25 import Phrase
 from corpus.cursor import decode_cursor, next_cursor, query_key
 from corpus.errors import InvalidQuery
+from corpus.index.champions import CHAMPION_SIZE
 from corpus.model import Turn, format_timestamp
 from corpus.phonetic import english_key, hangul_key, respell, romanize
-from corpus.query import ParsedQuery, Term, fts_match, parse_query
+from corpus.query import ParsedQuery, Term, fts_group, fts_match, parse_query
 from corpus.snippets import make_snippet, shorten
 from corpus.store import CorpusStore
 from corpus.times import parse_time
 from corpus.tokenize import hangul_bigrams, latin_terms, stem
+from corpus.topk import Ranked, TurnFilter, top_turns
 from corpus.uris import episode_url, turn_uri
 
 SearchLanguage = Literal["any", "en", "ko"]
 MAX_LIMIT = 50
+EXACT_POSTINGS = 4000  # below this many matching documents, scoring them all in SQL is cheap
+CHAMPION_DEPTH = CHAMPION_SIZE // 2  # deeper pages are served by the exhaustive query
 
 
 class Correction(BaseModel):
@@ -219,52 +224,85 @@ class Searcher:
         offset = decode_cursor(cursor, key)
 
         expansion = self.expand(parsed)
-        where: list[str] = []
-        params: dict[str, object] = {"match": fts_match(expansion.terms), "limit": limit, "offset": offset}
-        if speaker_id is not None:
-            where.append("t.speaker = :speaker")
-            params["speaker"] = speaker_id
-        if episode_pk is not None:
-            where.append("t.episode_pk = :episode")
-            params["episode"] = episode_pk
-        if start is not None:
-            where.append("t.start_seconds >= :start")
-            params["start"] = start
-        if end is not None:
-            where.append("t.start_seconds <= :end")
-            params["end"] = end
+        phrases = list({fts_group(t): Phrase(t.terms, t.prefix) for t in expansion.terms}.values())
+        slot = None
         if language != "any":
-            where.append("EXISTS (SELECT 1 FROM docs l WHERE l.turn_pk = t.pk AND l.language = :language)")
-            params["language"] = language
-        matches = "WITH m AS MATERIALIZED (SELECT rowid, bm25(fts) AS rank FROM fts WHERE fts MATCH :match) "
-        matched = (
-            "FROM m JOIN docs d ON d.pk = m.rowid JOIN turns t ON t.pk = d.turn_pk "
-            f"{'WHERE ' + ' AND '.join(where) if where else ''} GROUP BY t.pk"
-        )
-        rows = self.store.rows(
-            f"{matches} SELECT t.pk, t.data, MIN(m.rank * t.weight) AS score, d.language {matched} "
-            "ORDER BY score, t.pk LIMIT :limit OFFSET :offset",
-            params,
-        )
-        # the exact total needs no bm25 and no grouping: distinct turns among the matching documents
-        counted = (
-            "SELECT COUNT(DISTINCT d.turn_pk) FROM fts JOIN docs d ON d.pk = fts.rowid "  # noqa: S608 - fixed clauses, bound values
-            f"{'JOIN turns t ON t.pk = d.turn_pk ' if where else ''}WHERE fts MATCH :match"
-            f"{''.join(' AND ' + clause for clause in where)}"
-        )
-        total = self.store.rows(counted, params)[0][0]
+            slot = self.store.language_slots.get(language, -1)
+        wanted = TurnFilter(slot, speaker_id, start, end)
+        span = self.store.episode_docs(episode_pk) if episode_pk is not None else None
+        params: dict[str, object] = {"match": fts_match(expansion.terms)}
+        ranked = None
+        if span is None and offset + limit <= CHAMPION_DEPTH and self._postings(phrases) > EXACT_POSTINGS:
+            ranked = top_turns(self.store, phrases, wanted, offset + limit)
+        ranked = self._exhaustive(params, wanted, span, limit, offset) if ranked is None else ranked[offset:]
+        total = self._count(params, wanted, span)
+        data = dict(self.store.rows(
+            "SELECT pk, data FROM turns WHERE pk IN (SELECT value FROM json_each(?))", (json.dumps([r.turn_pk for r in ranked]),)
+        ))
+        languages = self.store.slot_languages
         shown = expansion.terms + expansion.highlight
         terms = {t for term in shown for t in term.terms if not term.prefix}
         prefixes = {term.terms[-1] for term in shown if term.prefix}
-        hits = [self._hit(Turn.model_validate_json(data), lang, language, terms, prefixes) for _, data, _, lang in rows]
+        hits = [
+            self._hit(Turn.model_validate_json(data[r.turn_pk]), languages[r.slot], language, terms, prefixes) for r in ranked
+        ]
         return SearchResult(
             query=query,
             searched=list(dict.fromkeys(term.surface for term in expansion.terms)),
             corrections=expansion.corrections,
             hits=hits,
             total=total,
-            next_cursor=next_cursor(offset, len(rows), total, key),
+            next_cursor=next_cursor(offset, len(ranked), total, key),
         )
+
+    def _postings(self, phrases: list[Phrase]) -> int:
+        """An upper bound on the documents the query reaches: what the exhaustive query would score."""
+        if any(p.prefix for p in phrases):
+            return 0  # prefixes go the exhaustive way (no champion list bounds them)
+        df = self.store.term_df({t for p in phrases for t in p.terms})
+        return sum(min(df.get(t, 0) for t in p.terms) for p in phrases)
+
+    @staticmethod
+    def _filters(params: dict[str, object], wanted: TurnFilter, span: tuple[int, int] | None) -> tuple[list[str], list[str]]:
+        """(clauses on the FTS rows, clauses on the joined turn `t`), binding their values into params."""
+        rows = ["fts MATCH :match"]
+        turns: list[str] = []
+        if span is not None:
+            rows.append("fts.rowid BETWEEN :low AND :high")
+            params["low"], params["high"] = span
+        if wanted.slot is not None:
+            rows.append("(fts.rowid & 7) = :slot")
+            params["slot"] = wanted.slot
+        if wanted.speaker is not None:
+            # the speaker's turns are few enough to hold as a set; bm25 then runs on their rows only
+            rows.append("(fts.rowid >> 3) IN (SELECT pk FROM turns WHERE speaker = :speaker)")
+            params["speaker"] = wanted.speaker
+        if wanted.start is not None:
+            turns.append("t.start_seconds >= :start")
+            params["start"] = wanted.start
+        if wanted.end is not None:
+            turns.append("t.start_seconds <= :end")
+            params["end"] = wanted.end
+        return rows, turns
+
+    def _exhaustive(
+        self, params: dict[str, object], wanted: TurnFilter, span: tuple[int, int] | None, limit: int, offset: int
+    ) -> list[Ranked]:
+        """Score every matching document in SQL: each turn's best document's bm25 times its length prior."""
+        rows, turns = self._filters(params, wanted, span)
+        sql = (  # a document's rowid is its turn's pk * 8 + its language slot (corpus.index.schema)
+            f"WITH m AS MATERIALIZED (SELECT fts.rowid AS doc, bm25(fts) AS rank FROM fts WHERE {' AND '.join(rows)}) "  # noqa: S608 - fixed clauses, bound values
+            "SELECT MIN(m.rank * t.weight) AS score, t.pk, m.doc & 7 FROM m JOIN turns t ON t.pk = m.doc >> 3 "
+            f"{'WHERE ' + ' AND '.join(turns) if turns else ''} GROUP BY t.pk ORDER BY score, t.pk LIMIT :limit OFFSET :offset"
+        )
+        return [Ranked(*row) for row in self.store.rows(sql, {**params, "limit": limit, "offset": offset})]
+
+    def _count(self, params: dict[str, object], wanted: TurnFilter, span: tuple[int, int] | None) -> int:
+        """The exact number of matching turns: no bm25, no grouping beyond distinct turn pks."""
+        rows, turns = self._filters(params, wanted, span)
+        join = "JOIN turns t ON t.pk = fts.rowid >> 3 " if turns else ""
+        sql = f"SELECT COUNT(DISTINCT fts.rowid >> 3) FROM fts {join}WHERE {' AND '.join(rows + turns)}"  # noqa: S608 - fixed clauses
+        return int(self.store.rows(sql, params)[0][0])
 
     def _hit(self, turn: Turn, matched: str, wanted: str, terms: set[str], prefixes: set[str]) -> SearchHit:
         language = wanted if wanted != "any" else matched

@@ -2,37 +2,73 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
+from functools import lru_cache
 
 from corpus.text_norm import fold_typography, is_hangul
-from corpus.tokenize import HANGUL_RUN, LATIN_WORD, hangul_bigrams, stem
+from corpus.tokenize import LATIN_WORD, stem
 
 SNIPPET_CHARS = 300
 _LEAD = 60
 
 
+_LATIN_CHAR = r"[^\W_\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]"
+_HANGUL_CHAR = "[\uac00-\ud7a3]"
+
+
+@lru_cache(maxsize=1024)
+def _finders(wanted: frozenset[str], prefixes: frozenset[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """Two scanners: starts of Latin words worth stemming, and positions of wanted Hangul terms.
+
+    Latin: a word is stemmed only when its first two letters are those of a wanted term.
+    Hangul: a wanted bigram anywhere; a one-syllable term standing alone; a one-syllable
+    prefix followed by a syllable (the bigram it starts) or standing alone.
+    """
+    latin = sorted({t[:2] for t in wanted | prefixes if t and not is_hangul(t[0])})
+    latin_finder = None
+    if latin:
+        # `I'm` stems to `im`: an apostrophe may stand between the two letters
+        heads = "|".join(re.escape(h[0]) + ("['’]?" + re.escape(h[1]) if len(h) > 1 else "") for h in latin)
+        latin_finder = re.compile(rf"(?<!{_LATIN_CHAR})(?<!{_LATIN_CHAR}['’])(?:{heads})", re.IGNORECASE)
+    hangul: list[str] = []
+    for term in sorted(wanted | prefixes):
+        if not term or not is_hangul(term[0]):
+            continue
+        if len(term) >= 2:
+            hangul.append(f"(?={re.escape(term[:2])})")
+        elif term in prefixes:
+            hangul.append(f"{term}(?={_HANGUL_CHAR})|(?<!{_HANGUL_CHAR}){term}(?!{_HANGUL_CHAR})")
+        else:
+            hangul.append(f"(?<!{_HANGUL_CHAR}){term}(?!{_HANGUL_CHAR})")
+    return latin_finder, (re.compile("|".join(hangul)) if hangul else None)
+
+
 def match_spans(text: str, terms: Collection[str], prefixes: Collection[str] = ()) -> list[tuple[int, int]]:
     """Character ranges of `text` whose index term is one of `terms` (or starts with a prefix), merged.
 
-    Only words that share their first two letters with a wanted term are stemmed: snippets
-    are made for every hit, so this runs on the hot path.
+    Snippets are made for every hit, so this runs on the hot path: regular expressions
+    find the few places worth looking at, and only those words are stemmed.
     """
-    wanted = set(terms)
-    heads = {t[:2] for t in wanted} | {p[:2] for p in prefixes}
+    wanted, wanted_prefixes = frozenset(terms), frozenset(prefixes)
+    latin_finder, hangul_finder = _finders(wanted, wanted_prefixes)
     spans: list[tuple[int, int]] = []
-    for match in LATIN_WORD.finditer(text):
-        word = match.group()
-        if word[:2].lower() not in heads:
-            continue
-        term = stem(word)
-        if term in wanted or any(term.startswith(p) for p in prefixes):
-            spans.append((match.start(), match.end()))
-    if any(is_hangul(t[0]) for t in heads if t):
-        for match in HANGUL_RUN.finditer(text):
-            run, base = match.group(), match.start()
-            for i, gram in enumerate(hangul_bigrams(run)):
-                if gram in wanted or any(gram.startswith(p) for p in prefixes):
-                    spans.append((base + i, base + i + len(gram)))
+    if latin_finder is not None:
+        for head in latin_finder.finditer(text):
+            match = LATIN_WORD.match(text, head.start())
+            if match is None:
+                continue
+            term = stem(match.group())
+            if term in wanted or any(term.startswith(p) for p in wanted_prefixes):
+                spans.append((match.start(), match.end()))
+    if hangul_finder is not None:
+        for found in hangul_finder.finditer(text):
+            at = found.start()
+            two = text[at : at + 2]
+            if len(two) == 2 and is_hangul(two[1]) and (two in wanted or any(two.startswith(p) for p in wanted_prefixes)):
+                spans.append((at, at + 2))
+            elif two[:1] in wanted or two[:1] in wanted_prefixes:
+                spans.append((at, at + 1))
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:

@@ -18,11 +18,14 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from corpus.bm25 import Phrase, averages
 from corpus.errors import IndexError_, UnknownEpisode, UnknownSpeaker
+from corpus.index.schema import SLOTS
 from corpus.model import Episode, Speaker
 from corpus.speakers import label_variants
 
 MAX_NAME_CHARS = 200  # longer ids and names match nothing: no fuzzy suggestions for them
+PHRASE_CACHE = 4096  # phrase document counts kept (the index never changes under an open store)
 
 
 class CorpusStore:
@@ -31,10 +34,13 @@ class CorpusStore:
         try:
             self._conn = sqlite3.connect(f"file:{index_path}?mode=ro", uri=True, check_same_thread=False)
             self._conn.execute("PRAGMA query_only = ON")
+            self._conn.execute("PRAGMA cache_size = -32768")  # 32 MiB of pages: the hot part of a large index
             self.fingerprint = str(self._conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()[0])
         except (sqlite3.DatabaseError, TypeError) as exc:
             raise IndexError_(f"cannot open the index {index_path}: {exc}; rebuild it with the 'ingest' command") from exc
         self._lock = threading.Lock()
+        self._phrase_hits: dict[Phrase, int] = {}
+        self._phrase_lock = threading.Lock()
 
     def close(self) -> None:
         self._conn.close()
@@ -74,19 +80,11 @@ class CorpusStore:
         return found
 
     def turn_counts(self) -> dict[str, int]:
-        rows = self.rows("SELECT e.id, COUNT(t.pk) FROM episodes e LEFT JOIN turns t ON t.episode_pk = e.pk GROUP BY e.pk")
-        return {row[0]: row[1] for row in rows}
+        return {row[0]: row[1] for row in self.rows("SELECT id, turn_count FROM episodes")}
 
     def languages(self) -> dict[str, list[str]]:
-        """Languages each episode has turn text in, the episode's own language first."""
-        found: dict[str, list[str]] = {}
-        rows = self.rows(
-            "SELECT e.id, d.language, COUNT(*) FROM docs d JOIN turns t ON t.pk = d.turn_pk "
-            "JOIN episodes e ON e.pk = t.episode_pk GROUP BY e.id, d.language ORDER BY e.id, COUNT(*) DESC"
-        )
-        for episode_id, language, _ in rows:
-            found.setdefault(episode_id, []).append(language)
-        return found
+        """Languages each episode has turn text in, the one with most turns first."""
+        return {row[0]: json.loads(row[1]) for row in self.rows("SELECT id, languages FROM episodes")}
 
     # --- speakers -------------------------------------------------------
     @cached_property
@@ -132,3 +130,49 @@ class CorpusStore:
         for ko, en in self.rows("SELECT DISTINCT ko, en FROM lexicon ORDER BY source DESC, ko"):
             found.setdefault(ko, []).append(en)
         return found
+
+    # --- documents and ranking statistics -------------------------------------
+    @cached_property
+    def language_slots(self) -> dict[str, int]:
+        return {code: slot for code, slot in self.rows("SELECT code, slot FROM languages")}
+
+    @cached_property
+    def slot_languages(self) -> dict[int, str]:
+        return {slot: code for code, slot in self.language_slots.items()}
+
+    def episode_docs(self, episode_pk: int) -> tuple[int, int]:
+        """The rowid range of an episode's documents (its turns were inserted together)."""
+        low, high = self.rows("SELECT min(pk), max(pk) FROM turns WHERE episode_pk = ?", (episode_pk,))[0]
+        if low is None:
+            return (1, 0)
+        return (low * SLOTS, high * SLOTS + SLOTS - 1)
+
+    def term_df(self, terms: set[str]) -> dict[str, int]:
+        """Document frequency of index terms (absent terms are left out)."""
+        rows = self.rows("SELECT term, df FROM terms WHERE term IN (SELECT value FROM json_each(?))", (json.dumps(sorted(terms)),))
+        return {term: df for term, df in rows}
+
+    # --- ranking statistics -----------------------------------------------
+    @cached_property
+    def fts_totals(self) -> tuple[int, int]:
+        """(documents, tokens) as FTS5 counts them for bm25(): its averages record."""
+        found = self.rows("SELECT block FROM fts_data WHERE id = 1")
+        return averages(bytes(found[0][0])) if found and found[0][0] is not None else (0, 0)
+
+    @cached_property
+    def champion_avgdl_min(self) -> float:
+        found = self.rows("SELECT value FROM meta WHERE key = 'champion_avgdl_min'")
+        return float(found[0][0]) if found else 1.0
+
+    def phrase_hits(self, phrase: Phrase) -> int:
+        """How many documents hold the phrase (FTS5's nHit), counted once per phrase."""
+        with self._phrase_lock:
+            hits = self._phrase_hits.get(phrase)
+        if hits is None:
+            match = '"' + " ".join(phrase.terms).replace('"', '""') + '"' + ("*" if phrase.prefix else "")
+            hits = int(self.rows("SELECT COUNT(*) FROM fts WHERE fts MATCH ?", (match,))[0][0])
+            with self._phrase_lock:
+                if len(self._phrase_hits) >= PHRASE_CACHE:
+                    self._phrase_hits.pop(next(iter(self._phrase_hits)))
+                self._phrase_hits[phrase] = hits
+        return hits

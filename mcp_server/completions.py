@@ -58,7 +58,7 @@ def complete(store: CorpusStore, ref: PromptReference | ResourceTemplateReferenc
     if name == "turn_id":
         return _matching(turn_ids(store, value), value)
     if name == "topic":
-        return _matching((launch.name for launch in catalog.list_launches(store).launches), value)
+        return _matching((launch.name for launch in catalog.matching_launches(store)), value)
     if name == "context" and isinstance(ref, PromptReference) and ref.name == BILINGUAL_PASSAGE:
         return _matching(["0", "1", "2", "3"], value)
     return None

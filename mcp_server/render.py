@@ -57,7 +57,7 @@ def launches(result: LaunchList) -> str:
     for launch in result.launches:
         extra = ", ".join(x for x in (launch.kind, launch.note, launch.url) if x)
         lines.append(f"- {launch.name} ({extra}); {len(launch.mentions)} mentions")
-    return _clip("\n".join(lines))
+    return _clip("\n".join(lines)) + _more(result.next_cursor)
 
 
 def speakers(result: SpeakerList) -> str:

@@ -119,7 +119,7 @@ def turn_block(store: CorpusStore, episode: Episode, turn: Turn, language: str) 
 def episode_metadata(store: CorpusStore, episode_id: str) -> dict[str, object]:
     episode = store.episode(episode_id)
     languages = store.languages().get(episode.id, [episode.language])
-    launches = catalog.list_launches(store, episode=episode.id).launches
+    launches = catalog.matching_launches(store, episode=episode.id)
     return {
         "id": episode.id,
         "title": episode.title,

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.errors import CorpusError, ParseError
-from corpus.index.schema import SCHEMA, SCHEMA_VERSION
+from corpus.index.champions import CHAMPION_SIZE, ChampionBuilder, fts_totals
+from corpus.index.schema import SCHEMA, SCHEMA_VERSION, SLOTS
 from corpus.lexicon import episode_lexicon
 from corpus.load import episode_folders, file_sha256, load_episode
 from corpus.model import Episode
 from corpus.sidecar import SIDECAR_NAME
-from corpus.tokenize import document_spans, surface_words
+from corpus.tokenize import index_terms, surface_words
 
 log = logging.getLogger(__name__)
 _CODE_DIR = Path(__file__).resolve().parent.parent
@@ -53,9 +54,19 @@ class BuildReport:
         return bool(self.indexed or self.removed)
 
 
+READERS = frozenset({
+    "bm25.py", "catalog.py", "cursor.py", "ingest.py", "query.py", "search.py", "snippets.py", "store.py",
+    "times.py", "topk.py", "transcript.py", "turns.py", "uris.py",
+})
+"""Modules that only read a built index: changing them does not make an index stale (the
+builder takes only FTS5's fixed constants k1 and b from bm25.py). Every other module of
+the package (parsers, model, tokenizer, index builder...) counts."""
+
+
 def code_fingerprint() -> str:
+    """A digest of the code that decides what an index holds."""
     digest = hashlib.sha256(f"schema={SCHEMA_VERSION}".encode())
-    for path in sorted(_CODE_DIR.rglob("*.py")):
+    for path in sorted(p for p in _CODE_DIR.rglob("*.py") if p.relative_to(_CODE_DIR).as_posix() not in READERS):
         digest.update(path.relative_to(_CODE_DIR).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -82,12 +93,25 @@ def read_meta(index_path: Path) -> dict[str, str]:
         return {}
 
 
-def _turn_weight(episode: Episode, text: str) -> float:
-    terms = len(document_spans(text))
+def turn_weight(terms: int) -> float:
+    """The length prior: a turn of fewer than 20 index terms weighs less on an equal match."""
     return round(min(1.0, float((max(terms, 1) / 20) ** 0.5)), 4)
 
 
-def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode) -> None:
+def language_slots(conn: sqlite3.Connection) -> dict[str, int]:
+    return dict(conn.execute("SELECT code, slot FROM languages").fetchall())
+
+
+def _slot(conn: sqlite3.Connection, slots: dict[str, int], language: str) -> int:
+    if language not in slots:
+        if len(slots) >= SLOTS:
+            raise CorpusError(f"the index holds {SLOTS} languages already ({', '.join(sorted(slots))}); cannot add '{language}'")
+        slots[language] = len(slots)
+        conn.execute("INSERT INTO languages (code, slot) VALUES (?, ?)", (language, slots[language]))
+    return slots[language]
+
+
+def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, champions: ChampionBuilder) -> None:
     header = episode.model_dump(mode="json", exclude={"turns", "launches"})
     cursor = conn.execute(
         "INSERT INTO episodes (id, folder, data) VALUES (?, ?, ?)", (episode.id, folder, json.dumps(header, ensure_ascii=False))
@@ -105,20 +129,40 @@ def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode) -> 
         "INSERT INTO launches (episode_pk, id, data) VALUES (?, ?, ?)",
         [(episode_pk, launch.id, launch.model_dump_json()) for launch in episode.launches],
     )
+    slots = language_slots(conn)
     words: Counter[str] = Counter()
-    for turn in episode.turns:
-        primary = turn.text.get(episode.language) or next(iter(turn.text.values()), "")
+    term_df: Counter[str] = Counter()
+    docs: list[tuple[int, int, str, str]] = []
+    tokenized = [{language: index_terms(text) for language, text in turn.text.items()} for turn in episode.turns]
+    if champions.avgdl <= 0:  # the first episode of a new index: its own average stands in for the corpus's
+        lengths = [len(tokens) for texts in tokenized for tokens in texts.values()]
+        champions.avgdl = max(1.0, sum(lengths) / max(1, len(lengths)))
+    for turn, texts in zip(episode.turns, tokenized, strict=True):
+        primary = texts.get(episode.language) or next(iter(texts.values()), [])
+        weight = turn_weight(len(primary))
         turn_pk = conn.execute(
-            "INSERT INTO turns (episode_pk, ordinal, start_seconds, speaker, data, weight) VALUES (?, ?, ?, ?, ?, ?)",
-            (episode_pk, turn.ordinal, turn.start_seconds, turn.speaker, turn.model_dump_json(), _turn_weight(episode, primary)),
+            "INSERT INTO turns (episode_pk, ordinal, start_seconds, speaker, weight, data) VALUES (?, ?, ?, ?, ?, ?)",
+            (episode_pk, turn.ordinal, turn.start_seconds, turn.speaker, weight, turn.model_dump_json()),
         ).lastrowid
-        for language, text in turn.text.items():
-            body = " ".join(s.term for s in document_spans(text))
-            doc_pk = conn.execute(
-                "INSERT INTO docs (turn_pk, language, body) VALUES (?, ?, ?)", (turn_pk, language, body)
-            ).lastrowid
-            conn.execute("INSERT INTO fts (rowid, body) VALUES (?, ?)", (doc_pk, body))
-            words.update(set(surface_words(text)))
+        assert turn_pk is not None
+        for language, tokens in texts.items():
+            doc_pk = turn_pk * SLOTS + _slot(conn, slots, language)
+            docs.append((doc_pk, turn_pk, language, " ".join(tokens)))
+            counts = Counter(tokens)
+            term_df.update(counts.keys())
+            champions.add(doc_pk, counts, len(tokens), weight)
+            words.update(set(surface_words(turn.text[language])))
+    by_language = Counter(language for _, _, language, _ in docs)
+    conn.execute(
+        "UPDATE episodes SET turn_count = ?, languages = ? WHERE pk = ?",
+        (len(episode.turns), json.dumps([code for code, _ in by_language.most_common()]), episode_pk),
+    )
+    conn.executemany("INSERT INTO docs (pk, turn_pk, language, body) VALUES (?, ?, ?, ?)", docs)
+    conn.executemany("INSERT INTO fts (rowid, body) VALUES (?, ?)", [(pk, body) for pk, _, _, body in docs])
+    conn.executemany(
+        "INSERT INTO terms (term, df) VALUES (?, ?) ON CONFLICT (term) DO UPDATE SET df = df + excluded.df",
+        term_df.items(),
+    )
     conn.executemany(
         "INSERT INTO vocab (word, df) VALUES (?, ?) ON CONFLICT (word) DO UPDATE SET df = df + excluded.df",
         words.items(),
@@ -130,18 +174,24 @@ def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode) -> 
 
 
 def _delete_episode(conn: sqlite3.Connection, episode_pk: int) -> None:
-    conn.execute(
-        "INSERT INTO fts (fts, rowid, body) SELECT 'delete', d.pk, d.body FROM docs d "
-        "JOIN turns t ON t.pk = d.turn_pk WHERE t.episode_pk = ?",
-        (episode_pk,),
-    )
+    low, high = conn.execute("SELECT min(pk), max(pk) FROM turns WHERE episode_pk = ?", (episode_pk,)).fetchone()
+    if low is not None:
+        docs = (low * SLOTS, high * SLOTS + SLOTS - 1)
+        rows = conn.execute("SELECT pk, body FROM docs WHERE pk BETWEEN ? AND ?", docs).fetchall()
+        conn.executemany("INSERT INTO fts (fts, rowid, body) VALUES ('delete', ?, ?)", rows)
+        term_df: Counter[str] = Counter()
+        for _, body in rows:
+            term_df.update(set(body.split()))
+        conn.executemany("UPDATE terms SET df = df - ? WHERE term = ?", [(n, t) for t, n in term_df.items()])
+        conn.execute("DELETE FROM terms WHERE df <= 0")
+        conn.execute("DELETE FROM champions WHERE doc BETWEEN ? AND ?", docs)
+        conn.execute("DELETE FROM docs WHERE pk BETWEEN ? AND ?", docs)
     words: Counter[str] = Counter()
     for (data,) in conn.execute("SELECT data FROM turns WHERE episode_pk = ?", (episode_pk,)):
         for text in json.loads(data)["text"].values():
             words.update(set(surface_words(text)))
     conn.executemany("UPDATE vocab SET df = df - ? WHERE word = ?", [(n, w) for w, n in words.items()])
     conn.execute("DELETE FROM vocab WHERE df <= 0")
-    conn.execute("DELETE FROM docs WHERE turn_pk IN (SELECT pk FROM turns WHERE episode_pk = ?)", (episode_pk,))
     for table in ("turns", "speakers", "launches", "sources", "lexicon"):
         conn.execute(f"DELETE FROM {table} WHERE episode_pk = ?", (episode_pk,))  # noqa: S608 - fixed names
     conn.execute("DELETE FROM episodes WHERE pk = ?", (episode_pk,))
@@ -166,6 +216,7 @@ def build_index(
     *,
     rebuild: bool = False,
     progress: Progress | None = None,
+    champion_size: int = CHAMPION_SIZE,
 ) -> BuildReport:
     """Bring the index at `index_path` up to date with `corpus_dir` (see the module doc)."""
     started = time.perf_counter()
@@ -182,12 +233,15 @@ def build_index(
         conn = sqlite3.connect(temp)
         try:
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA journal_mode = OFF")
+            conn.execute("PRAGMA journal_mode = MEMORY")  # cheap, and lets one episode roll back
             conn.execute("PRAGMA synchronous = OFF")
             if not reuse:
                 report.rebuilt = True
                 conn.executescript(SCHEMA)
-            _update(conn, corpus_dir, report, progress)
+            rows, tokens = fts_totals(conn)
+            champions = ChampionBuilder(avgdl=tokens / rows if rows else 0.0, size=champion_size)
+            _update(conn, corpus_dir, report, progress, champions)
+            champions.flush(conn)
             conn.executemany(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                 [
@@ -199,7 +253,7 @@ def build_index(
                 ],
             )
             conn.commit()
-            if report.changed or report.rebuilt:
+            if report.rebuilt:  # merging every segment pays off once; incremental builds leave it to automerge
                 conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
                 conn.commit()
         finally:
@@ -211,7 +265,9 @@ def build_index(
     return report
 
 
-def _update(conn: sqlite3.Connection, corpus_dir: Path, report: BuildReport, progress: Progress | None) -> None:
+def _update(
+    conn: sqlite3.Connection, corpus_dir: Path, report: BuildReport, progress: Progress | None, champions: ChampionBuilder
+) -> None:
     indexed = _indexed_sources(conn)
     folders = episode_folders(corpus_dir)
     seen: set[str] = set()
@@ -238,9 +294,17 @@ def _update(conn: sqlite3.Connection, corpus_dir: Path, report: BuildReport, pro
         if clash is not None:
             report.errors.append(ParseError(folder / SIDECAR_NAME, None, f"episode id '{loaded.episode.id}' is already used by {clash[0]}"))
             continue
-        if previous is not None:
-            _delete_episode(conn, previous[0])
-        _insert_episode(conn, key, loaded.episode)
+        conn.execute("SAVEPOINT episode")
+        try:
+            if previous is not None:
+                _delete_episode(conn, previous[0])
+            _insert_episode(conn, key, loaded.episode, champions)
+        except CorpusError as exc:  # e.g. one language too many: the episode keeps its previous version
+            conn.execute("ROLLBACK TO episode")
+            conn.execute("RELEASE episode")
+            report.errors.append(ParseError(folder, None, str(exc)))
+            continue
+        conn.execute("RELEASE episode")
         # record every file of the folder (sidecar included) so an edit to any of them is seen
         pk = conn.execute("SELECT pk FROM episodes WHERE id = ?", (loaded.episode.id,)).fetchone()[0]
         conn.execute("DELETE FROM sources WHERE episode_pk = ?", (pk,))
@@ -272,23 +336,45 @@ def ensure_index(corpus_dir: Path, index_path: Path, *, progress: Progress | Non
     return build_index(corpus_dir, index_path, progress=progress, rebuild=not sound)
 
 
-REQUIRED_TABLES = ("meta", "episodes", "sources", "speakers", "launches", "turns", "docs", "fts", "vocab", "lexicon")
+REQUIRED_TABLES = (
+    "meta", "episodes", "sources", "speakers", "launches", "turns", "languages", "docs", "fts", "vocab", "terms", "champions", "lexicon",
+)
+
+
+QUICK_CHECK_BYTES = 64 * 1024 * 1024
+"""Indexes up to this size get SQLite's `quick_check` (it reads every page: ~1 s per 100 MB);
+larger ones get the header check only, and a page damaged later fails its query with a clear error."""
+
+
+def _header_sound(index_path: Path) -> bool:
+    """A SQLite file whose header's page count times page size is the file's size (catches truncation)."""
+    with index_path.open("rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return False
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    valid = header[92:96] == header[24:28]  # the page count is trusted only when written by a recent SQLite
+    return not valid or pages * page_size == index_path.stat().st_size
 
 
 def index_ok(index_path: Path, required: Sequence[str] = REQUIRED_TABLES) -> bool:
-    """True when the file is a SQLite database that passes `quick_check` and has every table of the schema."""
+    """True when the file is a sound SQLite database with every table of the schema (see QUICK_CHECK_BYTES)."""
     if not index_path.is_file():
         return False
     try:
+        if not _header_sound(index_path):
+            return False
         with closing(sqlite3.connect(f"file:{index_path}?mode=ro", uri=True)) as conn:
-            if conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
+            if index_path.stat().st_size <= QUICK_CHECK_BYTES and conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
                 return False
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if not set(required) <= tables:
                 return False
             conn.execute("SELECT COUNT(*) FROM fts WHERE fts MATCH 'x'").fetchone()
             return True
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, OSError):
         return False
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+SLOTS = 8  # languages per index: a document's pk is its turn's pk * 8 + its language's slot (SQL says >> 3, & 7)
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -10,6 +11,8 @@ CREATE TABLE episodes (
     pk INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
     folder TEXT NOT NULL,
+    turn_count INTEGER NOT NULL DEFAULT 0,
+    languages TEXT NOT NULL DEFAULT '[]',  -- JSON: languages with turn text, most turns first
     data TEXT NOT NULL            -- Episode JSON without turns and launches
 );
 CREATE TABLE sources (
@@ -30,22 +33,39 @@ CREATE TABLE turns (
     ordinal INTEGER NOT NULL,
     start_seconds INTEGER NOT NULL,
     speaker TEXT NOT NULL,
-    data TEXT NOT NULL,           -- Turn JSON
     weight REAL NOT NULL,         -- length prior: short turns rank lower on an equal match
+    data TEXT NOT NULL,           -- Turn JSON (last: the columns before it are read without it)
     UNIQUE (episode_pk, ordinal)
 );
 CREATE INDEX turns_by_speaker ON turns (speaker, episode_pk, ordinal);
+-- One document per turn and language. Its pk is turn_pk * 8 + the language's slot, so the
+-- FTS rowid alone names the turn (rowid >> 3) and the language (rowid & 7): counting the
+-- matching turns and filtering by language need no join, and one episode's documents
+-- are one rowid range (its turns are inserted together).
+CREATE TABLE languages (code TEXT PRIMARY KEY, slot INTEGER NOT NULL UNIQUE CHECK (slot BETWEEN 0 AND 7));
 CREATE TABLE docs (
     pk INTEGER PRIMARY KEY,
-    turn_pk INTEGER NOT NULL REFERENCES turns(pk) ON DELETE CASCADE,
+    turn_pk INTEGER NOT NULL,     -- = pk >> 3; deleted with its episode's turns (by pk range)
     language TEXT NOT NULL,
     body TEXT NOT NULL            -- index terms (stems, Hangul bigrams) joined by spaces
 );
-CREATE INDEX docs_by_turn ON docs (turn_pk);
 CREATE VIRTUAL TABLE fts USING fts5(
     body, content='docs', content_rowid='pk', tokenize='unicode61 remove_diacritics 0', prefix='1'
 );
 CREATE TABLE vocab (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+-- Every index term: its document frequency (FTS5's nHit for a one-term phrase) and the floor
+-- of its champion list (an upper bound on the impact of its documents not in the list).
+CREATE TABLE terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL, floor REAL NOT NULL DEFAULT 0) WITHOUT ROWID;
+-- Champion lists: for each index term, the documents where it weighs most (`corpus.bm25.impact`),
+-- at most `champion_size` (meta) of them; every document when the term is rarer than that.
+-- Search scores these candidates exactly and proves no other document can beat them (see corpus.topk).
+CREATE TABLE champions (
+    term TEXT NOT NULL,
+    doc INTEGER NOT NULL,
+    impact REAL NOT NULL,
+    PRIMARY KEY (term, doc)
+) WITHOUT ROWID;
+CREATE INDEX champions_by_doc ON champions (doc);
 CREATE TABLE lexicon (
     episode_pk INTEGER NOT NULL REFERENCES episodes(pk) ON DELETE CASCADE,
     ko TEXT NOT NULL,             -- Hangul word or phrase, as written
@@ -53,6 +73,7 @@ CREATE TABLE lexicon (
     source TEXT NOT NULL,         -- 'gloss' (한글(English) in a translation) or 'alias' (a catalog)
     PRIMARY KEY (ko, en, episode_pk)
 ) WITHOUT ROWID;
+CREATE INDEX lexicon_by_episode ON lexicon (episode_pk);
 CREATE TABLE launches (
     episode_pk INTEGER NOT NULL REFERENCES episodes(pk) ON DELETE CASCADE,
     id TEXT NOT NULL,

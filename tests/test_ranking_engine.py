@@ -1,0 +1,208 @@
+"""The machinery under search: FTS5-exact BM25 in Python, index statistics, champion lists, snippets.
+
+The fast path (`corpus.topk`) must give exactly what the exhaustive SQL query gives, or
+decline; these tests compare the two on corpora where the fast path is forced to work.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench.synthetic import generate
+from corpus import search as search_module
+from corpus.bm25 import Phrase, idf, read_varint, score, score_body
+from corpus.index.build import build_index
+from corpus.query import fts_group, fts_match, parse_query
+from corpus.search import Searcher
+from corpus.snippets import match_spans
+from corpus.store import CorpusStore
+from corpus.text_norm import fold_typography, is_hangul
+from corpus.tokenize import HANGUL_RUN, LATIN_WORD, document_spans, hangul_bigrams, index_terms, stem
+from corpus.topk import TurnFilter, top_turns
+
+QUERIES = [
+    "agent builder", "Codex", "evals traces", "Apps SDK", "에이전트 빌더", "코덱스", "프롬프트 최적화",
+    "\"chat kit\"", "widget*", "what is the service health dashboard", "Sora API video", "the",
+]
+
+
+def _phrases(searcher: Searcher, query: str) -> tuple[list[Phrase], str]:
+    expansion = searcher.expand(parse_query(query))
+    phrases = list({fts_group(t): Phrase(t.terms, t.prefix) for t in expansion.terms}.values())
+    return phrases, fts_match(expansion.terms)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_python_bm25_equals_fts5(store: CorpusStore, searcher: Searcher, query: str) -> None:
+    phrases, match = _phrases(searcher, query)
+    rows = store.rows("SELECT rowid, bm25(fts) FROM fts WHERE fts MATCH ?", (match,))
+    assert rows, query
+    documents, tokens = store.fts_totals
+    idfs = [idf(documents, store.phrase_hits(p)) for p in phrases]
+    bodies = dict(store.rows("SELECT pk, body FROM docs"))
+    for doc, expected in rows:
+        assert score(bodies[doc].split(), phrases, idfs, tokens / documents) == pytest.approx(expected, rel=1e-12), (query, doc)
+
+
+def test_index_statistics_match_fts5(store: CorpusStore) -> None:
+    bodies = store.rows("SELECT pk, body FROM docs")
+    documents, tokens = store.fts_totals
+    assert documents == len(bodies)
+    assert tokens == sum(len(body.split()) for _, body in bodies)
+    for doc, size in store.rows("SELECT id, sz FROM fts_docsize"):
+        assert read_varint(bytes(size), 0)[0] == len(next(b for d, b in bodies if d == doc).split())
+    df = dict(store.rows("SELECT term, df FROM terms"))
+    for term in random.Random(3).sample(sorted(df), 300):
+        assert df[term] == store.rows("SELECT COUNT(*) FROM fts WHERE fts MATCH ?", ('"' + term + '"',))[0][0], term
+    for pk, _ in bodies[:50]:
+        assert pk >> 3 == store.rows("SELECT turn_pk FROM docs WHERE pk = ?", (pk,))[0][0]
+
+
+def test_index_terms_equal_document_spans(store: CorpusStore) -> None:
+    for (data,) in store.rows("SELECT data FROM turns"):
+        for text in json.loads(data)["text"].values():
+            assert index_terms(text) == [s.term for s in document_spans(text)]
+
+
+def _reference_spans(text: str, wanted: set[str], prefixes: set[str]) -> list[tuple[int, int]]:
+    """The obvious implementation: every word stemmed, every bigram looked at."""
+    spans = []
+    for m in LATIN_WORD.finditer(text):
+        term = stem(m.group())
+        if term in wanted or any(term.startswith(p) for p in prefixes):
+            spans.append((m.start(), m.end()))
+    for m in HANGUL_RUN.finditer(text):
+        for i, gram in enumerate(hangul_bigrams(m.group())):
+            if gram in wanted or any(gram.startswith(p) for p in prefixes):
+                spans.append((m.start() + i, m.start() + i + len(gram)))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def test_snippet_matches_equal_the_reference(store: CorpusStore) -> None:
+    texts = [" ".join(fold_typography(t).split()) for (d,) in store.rows("SELECT data FROM turns") for t in json.loads(d)["text"].values()]
+    vocabulary = sorted({t for text in texts for t in index_terms(text)})
+    rng = random.Random(11)
+    for _ in range(1500):
+        wanted = set(rng.sample(vocabulary, rng.randint(1, 4)))
+        prefixes = {w[: rng.randint(1, 3)] for w in rng.sample(vocabulary, rng.randint(0, 2))}
+        prefixes = {p for p in prefixes if is_hangul(p[0]) or len(p) >= 2}  # queries never make a 1-letter Latin prefix
+        for text in rng.sample(texts, 3):
+            assert match_spans(text, wanted, prefixes) == _reference_spans(text, wanted, prefixes), (wanted, prefixes, text[:60])
+
+
+# --- champion lists on a corpus large enough to need them -------------------------------------------
+
+CHAMPIONS = 12
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("synthetic")
+    corpus = root / "corpus"
+    generate(corpus, 40, turns=30, seed=5)
+    index = root / "index.sqlite"
+    build_index(corpus, index, champion_size=CHAMPIONS)
+    return corpus, index
+
+
+def _compare(index: Path, seed: int) -> tuple[int, int]:
+    """(queries, proved): every proved answer must equal the exhaustive one."""
+    store = CorpusStore(index)
+    searcher = Searcher(store)
+    terms = [t for (t,) in store.rows("SELECT term FROM terms WHERE df >= 20 ORDER BY term")]
+    speakers = sorted(store.speakers)
+    rng = random.Random(seed)
+    proved = 0
+    total = 150
+    for _ in range(total):
+        phrases, match = _phrases(searcher, " ".join(rng.sample(terms, rng.choice([1, 1, 2, 3]))))
+        wanted = rng.choice([
+            TurnFilter(), TurnFilter(), TurnFilter(slot=rng.choice([0, 1])),
+            TurnFilter(speaker=rng.choice(speakers)), TurnFilter(start=60, end=900),
+        ])
+        need = rng.choice([1, 3, 5])
+        fast = top_turns(store, phrases, wanted, need)
+        slow = searcher._exhaustive({"match": match}, wanted, None, need, 0)
+        if fast is None:
+            continue
+        proved += 1
+        assert [(r.turn_pk, r.slot) for r in fast] == [(r.turn_pk, r.slot) for r in slow], (phrases, wanted)
+        assert [r.score for r in fast] == pytest.approx([r.score for r in slow], rel=1e-9)
+    store.close()
+    return total, proved
+
+
+def test_champion_answers_equal_the_exhaustive_ones(synthetic: tuple[Path, Path]) -> None:
+    total, proved = _compare(synthetic[1], seed=1)
+    assert proved >= total // 3, f"the fast path proved only {proved} of {total}"
+
+
+def test_champion_lists_stay_sound_through_incremental_builds(synthetic: tuple[Path, Path], tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(synthetic[0], corpus)
+    index = tmp_path / "index.sqlite"
+    build_index(corpus, index, champion_size=CHAMPIONS)
+    folders = sorted(p for p in corpus.iterdir() if p.is_dir())
+    shutil.rmtree(folders[3])  # removed
+    changed = next(folders[7].glob("transcript.*"))
+    changed.write_text(changed.read_text(encoding="utf-8").replace("model", "model model"), encoding="utf-8")
+    generate(corpus, 4, turns=30, seed=9, start=100)  # added
+    report = build_index(corpus, index, champion_size=CHAMPIONS)
+    assert not report.rebuilt and len(report.removed) == 1 and len(report.indexed) == 5
+    total, proved = _compare(index, seed=2)
+    assert proved >= total // 3
+
+
+def test_search_is_the_same_on_either_path(synthetic: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    store = CorpusStore(synthetic[1])
+    searcher = Searcher(store)
+    speaker = sorted(store.speakers)[0]
+    cases = [
+        {"query": "model"}, {"query": "agents evaluation"}, {"query": "latency", "language": "en"},
+        {"query": "tokens", "speaker": speaker}, {"query": "model", "start": "00:01:00", "end": "00:15:00"},
+        {"query": "에이전트"}, {"query": "모델 평가"}, {"query": "model", "cursor": None, "limit": 2},
+    ]
+    proved = []
+
+    def counted(*args: object, **kwargs: object) -> object:
+        found = top_turns(*args, **kwargs)  # type: ignore[arg-type]
+        proved.append(found is not None)
+        return found
+
+    monkeypatch.setattr(search_module, "top_turns", counted)
+    monkeypatch.setattr(search_module, "EXACT_POSTINGS", 0)
+    fast = [searcher.search(**{"limit": 3, **case}) for case in cases]  # type: ignore[arg-type]
+    assert sum(proved) >= len(cases) // 2, proved
+    monkeypatch.setattr(search_module, "EXACT_POSTINGS", 10**12)
+    slow = [searcher.search(**{"limit": 3, **case}) for case in cases]  # type: ignore[arg-type]
+    assert len(proved) == len(cases)  # the second pass never tried the fast path
+    for case, a, b in zip(cases, fast, slow, strict=True):
+        assert a.total == b.total, case
+        assert [h.turn_id for h in a.hits] == [h.turn_id for h in b.hits], case
+        assert [h.language for h in a.hits] == [h.language for h in b.hits], case
+        assert a.next_cursor == b.next_cursor, case
+    store.close()
+
+
+def test_scoring_a_body_equals_scoring_its_tokens() -> None:
+    rng = random.Random(1)
+    vocabulary = ["a", "b", "ab", "c", "에이", "이전", "전트", "model", "mod"]
+    for _ in range(5000):
+        tokens = [rng.choice(vocabulary) for _ in range(rng.randint(1, 30))]
+        phrases = [
+            Phrase(tuple(rng.choice(vocabulary) for _ in range(rng.randint(1, 3))), rng.random() < 0.3)
+            for _ in range(rng.randint(1, 3))
+        ]
+        idfs = [rng.random() for _ in phrases]
+        assert score_body(" ".join(tokens), phrases, idfs, 12.0) == score(tokens, phrases, idfs, 12.0), (tokens, phrases)
