@@ -20,9 +20,9 @@ from corpus.bm25 import Phrase, idf, score_body
 from corpus.index.schema import SLOTS
 from corpus.store import CorpusStore
 
-WHOLE_PHRASE = 1000  # a phrase reaching at most this many documents is scored on all of them
-MULTI_MATCH = 2000  # documents matching two or more common phrases, taken whole up to this many
-MAX_CANDIDATES = 8000  # past this, the exhaustive query is as cheap
+WHOLE_PHRASE = 300  # a phrase reaching at most this many documents is scored on all of them
+MULTI_MATCH = 800  # documents matching two or more common phrases, taken whole up to this many
+MAX_CANDIDATES = 4000  # past this, the exhaustive query is as cheap
 
 
 @dataclass(frozen=True)
