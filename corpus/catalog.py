@@ -81,10 +81,10 @@ def matching_launches(
         params.append(store.episode_pks[store.episode(episode).id])
     if kind:
         clauses.append("lower(json_extract(l.data, '$.kind')) = ?")
-        params.append(kind.strip().casefold())
+        params.append(_bindable(kind.strip().casefold()))
     if category:
         clauses.append("lower(coalesce(json_extract(l.data, '$.category'), '')) = ?")
-        params.append(category.strip().casefold())
+        params.append(_bindable(category.strip().casefold()))
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     rows = store.rows(f"SELECT l.data FROM launches l{where} ORDER BY l.episode_pk, l.rowid", params)  # noqa: S608 - fixed clauses
     launches = [Launch.model_validate_json(row[0]) for row in rows]
@@ -98,6 +98,11 @@ def matching_launches(
         scored = [(score(x), x) for x in launches]
         launches = [x for value, x in sorted(scored, key=lambda pair: -pair[0]) if value >= 80]
     return launches
+
+
+def _bindable(text: str) -> str:
+    """Text SQLite can take: a lone surrogate (not Unicode text at all) becomes U+FFFD and matches nothing."""
+    return text.encode("utf-8", "replace").decode("utf-8") if not text.isascii() else text
 
 
 def list_episodes(store: CorpusStore, *, limit: int = 20, cursor: str | None = None) -> EpisodeList:

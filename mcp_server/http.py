@@ -5,21 +5,38 @@
   or one of the allowed hosts, and a browser Origin must match them.
 - Optional bearer token from `$PODCAST_CORPUS_TOKEN`, compared in constant time.
 - Request bodies capped (413 above the limit); `GET /healthz` answers without a token.
-- uvicorn handles SIGTERM/SIGINT: it stops accepting, lets requests finish, then exits.
+- Only POST on /mcp: a stateless server has no stream to offer a GET (nor a session to
+  DELETE), so any other method gets 405 with `Allow: POST` instead of an SSE stream
+  that would never carry anything.
+- A body that is JSON but not one JSON-RPC message gets 400 with JSON-RPC -32600
+  (Invalid Request) and a short message, in both protocol eras.
+- Idle keep-alive connections stay open for 2 minutes (`KEEP_ALIVE_SECONDS`).
+- SIGTERM/SIGINT: uvicorn stops accepting, lets requests finish, and `serve_http` returns
+  (the command exits 0, no traceback).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import ipaddress
+import json
 import logging
 import os
-from collections.abc import Sequence
+import signal
+import threading
+from collections.abc import Iterator, Sequence
+from types import FrameType
+from typing import Any
 
+import uvicorn  # already loaded by the SDK
 from mcp.server.mcpserver import MCPServer
-from mcp.server.transport_security import TransportSecuritySettings
+from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
+from mcp_types import INVALID_PARAMS, INVALID_REQUEST
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.server import HANDLED_SIGNALS
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +45,11 @@ ALLOWED_HOSTS_ENV = "PODCAST_CORPUS_ALLOWED_HOSTS"
 MCP_PATH = "/mcp"
 HEALTH_PATH = "/healthz"
 DEFAULT_MAX_BODY = 1024 * 1024
+# How long an idle keep-alive connection stays open. Longer than clients keep idle connections
+# for reuse (httpx 5 s, Node 5 s, Go 90 s) and than proxies' idle timeouts (60 s is common):
+# the client side must give up first, or a request sent just as the server closes the
+# connection fails (uvicorn's own default, 5 s, races httpx's 5 s: ReadError under load).
+KEEP_ALIVE_SECONDS = 120
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
@@ -50,20 +72,85 @@ def security_settings(bind_host: str, allowed_hosts: Sequence[str] = ()) -> Tran
     return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
 
 
-class FrontDoor:
-    """In front of the MCP app: `GET /healthz` (no token, any Host), then the bearer token check (401)."""
+def rpc_error(code: int, message: str) -> dict[str, Any]:
+    """A JSON-RPC error answering a message whose id is unknown (`id: null`)."""
+    return {"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}
 
-    def __init__(self, app: ASGIApp, server: MCPServer, token: str | None) -> None:
+
+NOT_ONE_MESSAGE = rpc_error(
+    INVALID_REQUEST,
+    "Invalid Request: the body must be one JSON-RPC 2.0 message: an object with \"jsonrpc\": \"2.0\", "
+    "a string \"method\", an object (or no) \"params\" and an \"id\" unless it is a notification; batches are not accepted",
+)
+
+
+def _is_envelope_rejection(body: bytes) -> bool:
+    """The SDK's handshake-era answer to JSON that is not one JSON-RPC message.
+
+    It says -32602 (Invalid params) with pydantic's error dump of the body; JSON-RPC 2.0 (and
+    the SDK's own 2026-07-28 path) say -32600 (Invalid Request).
+    """
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return False
+    if not isinstance(answer, dict) or answer.get("id") is not None or not isinstance(answer.get("error"), dict):
+        return False
+    error = answer["error"]
+    return error.get("code") == INVALID_PARAMS and str(error.get("message", "")).startswith("Validation error")
+
+
+class EnvelopeErrors:
+    """Wraps `send` for one POST: a 400 that rejects the JSON-RPC envelope is rewritten (see above).
+
+    Only 400 answers are held back and inspected; every other response streams through untouched.
+    """
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.start: Message | None = None
+        self.body = bytearray()
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start" and message.get("status") == 400:
+            self.start = message
+            return
+        if self.start is None or message["type"] != "http.response.body":
+            await self.send(message)
+            return
+        self.body += message.get("body", b"")
+        if message.get("more_body", False):
+            return
+        start, body = self.start, bytes(self.body)
+        self.start, self.body = None, bytearray()
+        if _is_envelope_rejection(body):
+            body = json.dumps(NOT_ONE_MESSAGE, separators=(",", ":")).encode()
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await self.send({**start, "headers": headers})
+        await self.send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+class FrontDoor:
+    """In front of the MCP app: `GET /healthz` (no token, any Host), the bearer token check (401),
+    405 for anything but POST on /mcp, and JSON-RPC -32600 for a body that is not one message."""
+
+    def __init__(self, app: ASGIApp, server: MCPServer, token: str | None, security: TransportSecuritySettings) -> None:
         self.app = app
         self.health = JSONResponse({"status": "ok", "server": server.name, "version": server.version})
         self.expected = f"Bearer {token}".encode() if token else None
+        self.security = TransportSecurityMiddleware(security)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("path") == HEALTH_PATH:
-            response = self.health if scope.get("method") in ("GET", "HEAD") else Response(status_code=405)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path, method = scope.get("path"), scope.get("method")
+        if path == HEALTH_PATH:
+            response = self.health if method in ("GET", "HEAD") else Response(status_code=405, headers={"Allow": "GET, HEAD"})
             await response(scope, receive, send)
             return
-        if scope["type"] == "http" and self.expected is not None:
+        if self.expected is not None:
             given = next((value for key, value in scope.get("headers", []) if key == b"authorization"), b"")
             if not hmac.compare_digest(given, self.expected):
                 refusal = JSONResponse(
@@ -73,7 +160,20 @@ class FrontDoor:
                 )
                 await refusal(scope, receive, send)
                 return
+        if path == MCP_PATH and method != "POST":
+            await self.refuse_method(scope, receive, send)
+            return
+        if path == MCP_PATH:
+            send = EnvelopeErrors(send)
         await self.app(scope, receive, send)
+
+    async def refuse_method(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """405 (after the Host/Origin checks, so DNS rebinding still gets 421/403 first)."""
+        response = await self.security.validate_request(Request(scope, receive), is_post=False)
+        if response is None:
+            message = "Method Not Allowed: this stateless server offers no stream (GET) and no session (DELETE); POST JSON-RPC messages"
+            response = JSONResponse(rpc_error(INVALID_REQUEST, message), status_code=405, headers={"Allow": "POST"})
+        await response(scope, receive, send)
 
 
 def build_app(
@@ -85,15 +185,44 @@ def build_app(
     max_body_size: int = DEFAULT_MAX_BODY,
 ) -> ASGIApp:
     """The ASGI app serving `server` at /mcp (stateless streamable HTTP) and /healthz."""
+    security = security_settings(host, allowed_hosts)
     app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=True,
         json_response=True,
         max_request_body_size=max_body_size,
-        transport_security=security_settings(host, allowed_hosts),
+        transport_security=security,
         host=host,
     )
-    return FrontDoor(app, server, token)
+    return FrontDoor(app, server, token, security)
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn, whose SIGTERM/SIGINT shutdown ends in a plain return.
+
+    uvicorn shuts down gracefully on the signal, then raises the signal again once it has
+    restored the previous handlers: SIGTERM then kills the process (status -15) and SIGINT
+    becomes a KeyboardInterrupt traceback. Here the handlers are restored and nothing is raised;
+    a second SIGINT during the shutdown still forces it, as in uvicorn.
+    """
+
+    stop_signal: int | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.stop_signal = sig
+        super().handle_exit(sig, frame)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in HANDLED_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
 
 
 def env_allowed_hosts() -> list[str]:
@@ -108,9 +237,7 @@ def serve_http(
     allowed_hosts: Sequence[str] = (),
     max_body_size: int = DEFAULT_MAX_BODY,
 ) -> None:
-    """Run uvicorn until SIGTERM/SIGINT; logs go to stderr."""
-    import uvicorn
-
+    """Run uvicorn until SIGTERM/SIGINT, then return; logs go to stderr."""
     token = os.environ.get(TOKEN_ENV) or None
     if not is_loopback(host) and token is None:
         log.warning(
@@ -130,8 +257,12 @@ def serve_http(
         port=port,
         log_level="warning",
         timeout_graceful_shutdown=10,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
         server_header=False,
         log_config=None,
     )
     log.info("serving MCP over streamable HTTP at http://%s:%d%s (health: %s)", host, port, MCP_PATH, HEALTH_PATH)
-    uvicorn.Server(config).run()
+    runner = GracefulServer(config)
+    runner.run()
+    if runner.stop_signal is not None:
+        log.info("%s received: stopped", signal.Signals(runner.stop_signal).name)

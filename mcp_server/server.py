@@ -13,6 +13,7 @@ from mcp_server.apps import apps_extension
 from mcp_server.completions import register_completions
 from mcp_server.connectors import register_connectors
 from mcp_server.corpus_handle import CorpusHandle
+from mcp_server.invalid_arguments import CorpusServer
 from mcp_server.prompts import register_prompts
 from mcp_server.resources import register_resources
 from mcp_server.tools import register_tools
@@ -47,7 +48,7 @@ def create_server(
     corpus = handle or CorpusHandle(corpus_dir, index_path)
     from mcp_server import __version__
 
-    server = MCPServer(
+    server = CorpusServer(  # an MCPServer whose errors for invalid arguments are short
         "podcast-corpus",
         title="Podcast corpus",
         instructions=INSTRUCTIONS,

@@ -46,7 +46,7 @@ MODELS: dict[str, type[BaseModel]] = {
 }
 EPISODE = "latent-space-devday-2025"
 MB = 1 << 20
-MAX_MESSAGE = 4000  # the SDK echoes the rejected input in argument-validation errors; see issue #7 note
+MAX_MESSAGE = 2000  # argument-validation errors are one bounded line per argument (mcp_server/invalid_arguments.py)
 HYPOTHESIS = settings(
     max_examples=40,
     deadline=None,

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import os
 import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from live_server import LiveServer, live_server
+from live_server import REPO, LiveServer, free_port, live_server
 from mcp import Client
 from mcp_types import TextContent, TextResourceContents
 
@@ -22,6 +27,12 @@ INITIALIZE = {
     "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}},
 }
 HEADERS = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+SEARCH = {
+    "jsonrpc": "2.0",
+    "id": 2,
+    "method": "tools/call",
+    "params": {"name": "search_transcript", "arguments": {"query": "에이전트 빌더", "limit": 2}},
+}
 
 
 @pytest.fixture
@@ -102,15 +113,68 @@ def test_bearer_token(guarded: LiveServer) -> None:
     assert httpx.get(f"{guarded.base}/healthz", timeout=5).status_code == 200
 
 
-def test_sigterm_shuts_down_cleanly(index_path: Path, tmp_path: Path) -> None:
-    with live_server(index_path, tmp_path) as running:
-        assert post(running.url, INITIALIZE).status_code == 200
-        running.process.send_signal(signal.SIGTERM)
-        # uvicorn finishes the lifespan, then re-raises the signal it caught (exit status -SIGTERM)
-        assert running.process.wait(timeout=15) in (0, -signal.SIGTERM)
-    log = running.stderr()
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_shuts_down_cleanly(index_path: Path, tmp_path: Path, signum: signal.Signals) -> None:
+    """SIGTERM (process managers) and SIGINT (Ctrl-C): exit 0 within seconds, stdout untouched, no traceback.
+
+    With a keep-alive connection still open: uvicorn closes idle connections, it does not wait for them.
+    """
+    port = free_port()
+    stdout, stderr = tmp_path / "stdout", tmp_path / "stderr"
+    env = {**os.environ, "PODCAST_CORPUS_INDEX": str(index_path)}
+    env.pop("PODCAST_CORPUS_TOKEN", None)
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mcp_server", "serve", "--http", "--port", str(port)],
+            cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+        )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            deadline = time.monotonic() + 30
+            while True:
+                assert process.poll() is None, stderr.read_text()
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, stderr.read_text()
+                    time.sleep(0.1)
+            answer = client.post("/mcp", content=json.dumps(INITIALIZE), headers=HEADERS)
+            assert answer.status_code == 200
+            called = client.post("/mcp", content=json.dumps(SEARCH), headers=HEADERS)
+            assert called.status_code == 200 and not called.json()["result"]["isError"]
+            started = time.monotonic()
+            process.send_signal(signum)
+            status = process.wait(timeout=15)
+            took = time.monotonic() - started
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    log = stderr.read_text()
+    assert status == 0, log
+    assert took < 5, f"took {took:.1f} s to stop"
+    assert stdout.read_bytes() == b""
+    assert "Traceback" not in log and "KeyboardInterrupt" not in log, log
     assert "session manager shutting down" in log.lower()
-    assert "Traceback" not in log
+    assert f"{signum.name} received: stopped" in log
+
+
+@pytest.mark.slow
+def test_an_idle_keep_alive_connection_outlives_the_clients_expiry(server: LiveServer) -> None:
+    """httpx drops pooled connections after 5 s idle; the server must not close them first.
+
+    Otherwise a request sent on a connection the server is closing fails (ReadError under load).
+    """
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        for pause in (0, 6):
+            time.sleep(pause)
+            connection.request("POST", "/mcp", body=json.dumps(INITIALIZE), headers=HEADERS)
+            answer = connection.getresponse()
+            assert answer.status == 200 and json.loads(answer.read())["result"]["serverInfo"]["name"] == "podcast-corpus"
+    finally:
+        connection.close()
 
 
 def test_non_loopback_without_token_warns(index_path: Path, tmp_path: Path) -> None:
