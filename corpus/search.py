@@ -33,7 +33,7 @@ from corpus.snippets import make_snippet, shorten
 from corpus.store import CorpusStore
 from corpus.times import parse_time
 from corpus.tokenize import hangul_bigrams, latin_terms, stem
-from corpus.topk import Ranked, TurnFilter, top_turns
+from corpus.topk import TurnFilter, ranked_in_sql, sql_filters, top_turns
 from corpus.uris import episode_url, turn_uri
 
 SearchLanguage = Literal["any", "en", "ko"]
@@ -230,11 +230,12 @@ class Searcher:
             slot = self.store.language_slots.get(language, -1)
         wanted = TurnFilter(slot, speaker_id, start, end)
         span = self.store.episode_docs(episode_pk) if episode_pk is not None else None
-        params: dict[str, object] = {"match": fts_match(expansion.terms)}
+        match = fts_match(expansion.terms)
+        params: dict[str, object] = {"match": match}
         ranked = None
         if span is None and offset + limit <= CHAMPION_DEPTH and self._postings(phrases) > EXACT_POSTINGS:
             ranked = top_turns(self.store, phrases, wanted, offset + limit)
-        ranked = self._exhaustive(params, wanted, span, limit, offset) if ranked is None else ranked[offset:]
+        ranked = ranked_in_sql(self.store, match, wanted, span, limit, offset) if ranked is None else ranked[offset:]
         total = self._count(params, wanted, span)
         data = dict(self.store.rows(
             "SELECT pk, data FROM turns WHERE pk IN (SELECT value FROM json_each(?))", (json.dumps([r.turn_pk for r in ranked]),)
@@ -262,44 +263,9 @@ class Searcher:
         df = self.store.term_df({t for p in phrases for t in p.terms})
         return sum(min(df.get(t, 0) for t in p.terms) for p in phrases)
 
-    @staticmethod
-    def _filters(params: dict[str, object], wanted: TurnFilter, span: tuple[int, int] | None) -> tuple[list[str], list[str]]:
-        """(clauses on the FTS rows, clauses on the joined turn `t`), binding their values into params."""
-        rows = ["fts MATCH :match"]
-        turns: list[str] = []
-        if span is not None:
-            rows.append("fts.rowid BETWEEN :low AND :high")
-            params["low"], params["high"] = span
-        if wanted.slot is not None:
-            rows.append("(fts.rowid & 7) = :slot")
-            params["slot"] = wanted.slot
-        if wanted.speaker is not None:
-            # the speaker's turns are few enough to hold as a set; bm25 then runs on their rows only
-            rows.append("(fts.rowid >> 3) IN (SELECT pk FROM turns WHERE speaker = :speaker)")
-            params["speaker"] = wanted.speaker
-        if wanted.start is not None:
-            turns.append("t.start_seconds >= :start")
-            params["start"] = wanted.start
-        if wanted.end is not None:
-            turns.append("t.start_seconds <= :end")
-            params["end"] = wanted.end
-        return rows, turns
-
-    def _exhaustive(
-        self, params: dict[str, object], wanted: TurnFilter, span: tuple[int, int] | None, limit: int, offset: int
-    ) -> list[Ranked]:
-        """Score every matching document in SQL: each turn's best document's bm25 times its length prior."""
-        rows, turns = self._filters(params, wanted, span)
-        sql = (  # a document's rowid is its turn's pk * 8 + its language slot (corpus.index.schema)
-            f"WITH m AS MATERIALIZED (SELECT fts.rowid AS doc, bm25(fts) AS rank FROM fts WHERE {' AND '.join(rows)}) "  # noqa: S608 - fixed clauses, bound values
-            "SELECT MIN(m.rank * t.weight) AS score, t.pk, m.doc & 7 FROM m JOIN turns t ON t.pk = m.doc >> 3 "
-            f"{'WHERE ' + ' AND '.join(turns) if turns else ''} GROUP BY t.pk ORDER BY score, t.pk LIMIT :limit OFFSET :offset"
-        )
-        return [Ranked(*row) for row in self.store.rows(sql, {**params, "limit": limit, "offset": offset})]
-
     def _count(self, params: dict[str, object], wanted: TurnFilter, span: tuple[int, int] | None) -> int:
         """The exact number of matching turns: no bm25, no grouping beyond distinct turn pks."""
-        rows, turns = self._filters(params, wanted, span)
+        rows, turns = sql_filters(params, wanted, span)
         join = "JOIN turns t ON t.pk = fts.rowid >> 3 " if turns else ""
         where = " AND ".join(rows + turns)
         if not turns:

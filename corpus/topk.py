@@ -63,6 +63,56 @@ def _matching(store: CorpusStore, expression: str, cap: int) -> list[int] | None
     return found if len(found) <= cap else None
 
 
+def _both_expression(phrases: Sequence[Phrase]) -> str | None:
+    """An expression for 'both words' with exactly the query's phrases in order, so bm25() gives
+    the same scores: `a AND b` for [a, b]; `(a AND b) OR "a b"` for [a, b, "a b"] (the phrase
+    implies both). None for other shapes."""
+    if len(phrases) == 2 and not any(p.prefix for p in phrases):
+        return f"{_expression(phrases[0])} AND {_expression(phrases[1])}"
+    if len(phrases) == 3 and phrases[2].terms == phrases[0].terms + phrases[1].terms and not any(p.prefix for p in phrases):
+        return f"({_expression(phrases[0])} AND {_expression(phrases[1])}) OR {_expression(phrases[2])}"
+    return None
+
+
+def sql_filters(params: dict[str, object], wanted: TurnFilter, span: tuple[int, int] | None) -> tuple[list[str], list[str]]:
+    """(clauses on the FTS rows, clauses on the joined turn `t`), binding their values into params.
+
+    A document's rowid is its turn's pk * 8 + its language slot (corpus.index.schema)."""
+    rows = ["fts MATCH :match"]
+    turns: list[str] = []
+    if span is not None:
+        rows.append("fts.rowid BETWEEN :low AND :high")
+        params["low"], params["high"] = span
+    if wanted.slot is not None:
+        rows.append("(fts.rowid & 7) = :slot")
+        params["slot"] = wanted.slot
+    if wanted.speaker is not None:
+        # the speaker's turns are few enough to hold as a set; bm25 then runs on their rows only
+        rows.append("(fts.rowid >> 3) IN (SELECT pk FROM turns WHERE speaker = :speaker)")
+        params["speaker"] = wanted.speaker
+    if wanted.start is not None:
+        turns.append("t.start_seconds >= :start")
+        params["start"] = wanted.start
+    if wanted.end is not None:
+        turns.append("t.start_seconds <= :end")
+        params["end"] = wanted.end
+    return rows, turns
+
+
+def ranked_in_sql(
+    store: CorpusStore, match: str, wanted: TurnFilter, span: tuple[int, int] | None, limit: int, offset: int = 0
+) -> list[Ranked]:
+    """Score every matching document in SQL: each turn's best document's bm25 times its length prior."""
+    params: dict[str, object] = {"match": match, "limit": limit, "offset": offset}
+    rows, turns = sql_filters(params, wanted, span)
+    sql = (
+        f"WITH m AS MATERIALIZED (SELECT fts.rowid AS doc, bm25(fts) AS rank FROM fts WHERE {' AND '.join(rows)}) "  # noqa: S608 - fixed clauses, bound values
+        "SELECT MIN(m.rank * t.weight) AS score, t.pk, m.doc & 7 FROM m JOIN turns t ON t.pk = m.doc >> 3 "
+        f"{'WHERE ' + ' AND '.join(turns) if turns else ''} GROUP BY t.pk ORDER BY score, t.pk LIMIT :limit OFFSET :offset"
+    )
+    return [Ranked(*row) for row in store.rows(sql, params)]
+
+
 def top_turns(store: CorpusStore, phrases: Sequence[Phrase], wanted: TurnFilter, need: int) -> list[Ranked] | None:
     """The best `need` turns, best first, or None when the champion lists cannot prove them.
 
@@ -88,6 +138,7 @@ def top_turns(store: CorpusStore, phrases: Sequence[Phrase], wanted: TurnFilter,
     whole = [p for p, h in zip(phrases, hits, strict=True) if h <= WHOLE_PHRASE]
     common = [(p, w) for p, w, h in zip(phrases, idfs, hits, strict=True) if h > WHOLE_PHRASE]
     docs: set[int] = set()
+    scored: list[Ranked] = []
     if whole:
         found = _matching(store, " OR ".join(_expression(p) for p in whole), WHOLE_PHRASE * len(whole))
         if found is None:
@@ -106,6 +157,11 @@ def top_turns(store: CorpusStore, phrases: Sequence[Phrase], wanted: TurnFilter,
         if several is not None:
             docs.update(several)
             bound = -max(reach)
+        else:
+            both = _both_expression(phrases) if not whole else None
+            if both is not None:  # too many to score here, but SQL can rank them with the same phrases
+                scored = ranked_in_sql(store, both, wanted, None, need)
+                bound = -max(reach)
     common_terms = sorted({t for p, _ in common for t in p.terms})
     if common_terms:
         docs.update(row[0] for row in store.rows(
@@ -120,7 +176,7 @@ def top_turns(store: CorpusStore, phrases: Sequence[Phrase], wanted: TurnFilter,
     )
     weights = {pk: weight for pk, weight, speaker, start in turn_rows if wanted.accepts(speaker, start)}
     candidates = [d for d in candidates if d // SLOTS in weights]
-    best: dict[int, Ranked] = {}
+    best: dict[int, Ranked] = {r.turn_pk: r for r in scored}
     for pk, body in store.rows("SELECT pk, body FROM docs WHERE pk IN (SELECT value FROM json_each(?))", (_ids(candidates),)):
         raw = score_body(body, phrases, idfs, avgdl)
         if raw == 0.0:

@@ -24,7 +24,7 @@ from corpus.snippets import match_spans
 from corpus.store import CorpusStore
 from corpus.text_norm import fold_typography, is_hangul
 from corpus.tokenize import HANGUL_RUN, LATIN_WORD, document_spans, hangul_bigrams, index_terms, stem
-from corpus.topk import TurnFilter, top_turns
+from corpus.topk import TurnFilter, ranked_in_sql, top_turns
 
 QUERIES = [
     "agent builder", "Codex", "evals traces", "Apps SDK", "에이전트 빌더", "코덱스", "프롬프트 최적화",
@@ -134,7 +134,7 @@ def _compare(index: Path, seed: int) -> tuple[int, int]:
         ])
         need = rng.choice([1, 3, 5])
         fast = top_turns(store, phrases, wanted, need)
-        slow = searcher._exhaustive({"match": match}, wanted, None, need, 0)
+        slow = ranked_in_sql(store, match, wanted, None, need)
         if fast is None:
             continue
         proved += 1
