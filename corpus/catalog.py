@@ -58,9 +58,33 @@ def list_launches(
         raise InvalidQuery(f"limit must be between 1 and {MAX_PAGE}, not {limit}")
     key = query_key("launches", kind, category, query, episode, store.fingerprint)
     offset = decode_cursor(cursor, key)
-    found = matching_launches(store, kind=kind, category=category, query=query, episode=episode)
-    page = found[offset : offset + limit]
-    return LaunchList(launches=page, total=len(found), next_cursor=next_cursor(offset, len(page), len(found), key))
+    if query and query.strip():  # fuzzy name matching ranks every launch, in Python
+        found = matching_launches(store, kind=kind, category=category, query=query, episode=episode)
+        page, total = found[offset : offset + limit], len(found)
+    else:  # only the page is read and parsed
+        where, params = _launch_filters(store, kind, category, episode)
+        total = int(store.rows(f"SELECT COUNT(*) FROM launches l{where}", params)[0][0])  # noqa: S608 - fixed clauses
+        rows = store.rows(
+            f"SELECT l.data FROM launches l{where} ORDER BY l.episode_pk, l.rowid LIMIT ? OFFSET ?",  # noqa: S608 - fixed clauses
+            [*params, limit, offset],
+        )
+        page = [Launch.model_validate_json(row[0]) for row in rows]
+    return LaunchList(launches=page, total=total, next_cursor=next_cursor(offset, len(page), total, key))
+
+
+def _launch_filters(store: CorpusStore, kind: str | None, category: str | None, episode: str | None) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    params: list[object] = []
+    if episode is not None:
+        clauses.append("l.episode_pk = ?")
+        params.append(store.episode_pks[store.episode(episode).id])
+    if kind:
+        clauses.append("lower(json_extract(l.data, '$.kind')) = ?")
+        params.append(_bindable(kind.strip().casefold()))
+    if category:
+        clauses.append("lower(coalesce(json_extract(l.data, '$.category'), '')) = ?")
+        params.append(_bindable(category.strip().casefold()))
+    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
 
 
 def matching_launches(
@@ -74,18 +98,7 @@ def matching_launches(
     """Every launch matching the filters (kind and category are compared in SQL, before parsing)."""
     if query is not None and len(query) > 200:
         raise InvalidQuery("query is too long for a launch name filter; keep it under 200 characters")
-    clauses: list[str] = []
-    params: list[object] = []
-    if episode is not None:
-        clauses.append("l.episode_pk = ?")
-        params.append(store.episode_pks[store.episode(episode).id])
-    if kind:
-        clauses.append("lower(json_extract(l.data, '$.kind')) = ?")
-        params.append(_bindable(kind.strip().casefold()))
-    if category:
-        clauses.append("lower(coalesce(json_extract(l.data, '$.category'), '')) = ?")
-        params.append(_bindable(category.strip().casefold()))
-    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    where, params = _launch_filters(store, kind, category, episode)
     rows = store.rows(f"SELECT l.data FROM launches l{where} ORDER BY l.episode_pk, l.rowid", params)  # noqa: S608 - fixed clauses
     launches = [Launch.model_validate_json(row[0]) for row in rows]
     if query and query.strip():
