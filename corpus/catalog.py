@@ -123,9 +123,9 @@ def list_episodes(store: CorpusStore, *, limit: int = 20, cursor: str | None = N
         raise InvalidQuery(f"limit must be between 1 and {MAX_PAGE}, not {limit}")
     key = query_key("episodes", store.fingerprint)
     offset = decode_cursor(cursor, key)
-    counts = store.turn_counts()
     episodes = list(store.episodes.values())
     page = episodes[offset : offset + limit]
+    counts, languages = store.turn_counts(), store.languages()
     return EpisodeList(
         episodes=[
             EpisodeSummary(
@@ -135,7 +135,7 @@ def list_episodes(store: CorpusStore, *, limit: int = 20, cursor: str | None = N
                 show=e.show,
                 url=e.url,
                 published=e.published,
-                languages=store.languages().get(e.id, [e.language]),
+                languages=languages.get(e.id, [e.language]),
                 turns=counts.get(e.id, 0),
                 speakers=[s.id for s in e.speakers],
             )
