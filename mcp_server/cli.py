@@ -60,9 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from mcp_server.corpus_handle import CorpusHandle
     from mcp_server.server import create_server
 
-    server = create_server(args.corpus, args.index)
+    # Over stdio the tools answer on the event loop once the index is open; over HTTP, in worker threads.
+    server = create_server(handle=CorpusHandle(args.corpus, args.index, inline=not args.http))
     if args.http:
         from mcp_server.http import serve_http
 

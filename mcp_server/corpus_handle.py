@@ -38,6 +38,12 @@ def default_index_path(corpus_dir: Path) -> Path:
 class CorpusHandle:
     corpus_dir: Path = BUNDLED_CORPUS
     index_path: Path | None = None
+    inline: bool = False
+    """Whether the tools may answer on the event loop once the index is open (see `mcp_server.tools`).
+
+    Right for stdio: one client, whose calls the store's lock and the GIL serialise anyway, and
+    a thread hop per call costs about as much as the transport. Off (the default) every call
+    runs in a worker thread, so that over HTTP one slow query never holds up other clients."""
     _store: CorpusStore | None = field(default=None, init=False, repr=False)
     _searcher: Searcher | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -45,6 +51,11 @@ class CorpusHandle:
     def __post_init__(self) -> None:
         if self.index_path is None:
             self.index_path = default_index_path(self.corpus_dir)
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the index is open: a call then neither checks nor builds anything first."""
+        return self._searcher is not None
 
     def open(self) -> CorpusStore:
         """The store, opened on first use: the index is checked, (re)built if stale or damaged, then opened read-only.
@@ -83,9 +94,12 @@ class CorpusHandle:
 
     @property
     def searcher(self) -> Searcher:
-        self.open()
-        assert self._searcher is not None
-        return self._searcher
+        searcher = self._searcher
+        if searcher is None:
+            self.open()
+            searcher = self._searcher
+            assert searcher is not None
+        return searcher
 
     def close(self) -> None:
         with self._lock:

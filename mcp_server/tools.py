@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Literal, TypeVar
 
+from anyio import to_thread
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
@@ -47,9 +48,21 @@ def _call(fn: Callable[[], M], to_text: Callable[[M], str]) -> CallToolResult:
     return _result(model, to_text(model))
 
 
+async def _serve(corpus: CorpusHandle, fn: Callable[[], M], to_text: Callable[[M], str]) -> CallToolResult:
+    """`_call` on the event loop when the handle allows it and the index is open, else in a worker thread.
+
+    A query over an open index takes a few milliseconds of CPU; handing it to a thread and back
+    costs a good part of that again (see `CorpusHandle.inline`). The first call, which may build
+    the index, always goes to a thread, so the loop stays free meanwhile.
+    """
+    if corpus.inline and corpus.is_open:
+        return _call(fn, to_text)
+    return await to_thread.run_sync(_call, fn, to_text)
+
+
 def register_tools(mcp: MCPServer, corpus: CorpusHandle) -> None:
     @mcp.tool(title="Search the transcripts", annotations=READ_ONLY, meta=TOOL_META)
-    def search_transcript(
+    async def search_transcript(
         query: Query,
         language: SearchLanguageArg = "any",
         speaker: SpeakerArg = None,
@@ -79,10 +92,10 @@ def register_tools(mcp: MCPServer, corpus: CorpusHandle) -> None:
                 cursor=cursor,
             )
 
-        return _call(run, render.search)
+        return await _serve(corpus, run, render.search)
 
     @mcp.tool(title="One speaker's turns", annotations=READ_ONLY, meta=TOOL_META)
-    def get_speaker_turns(
+    async def get_speaker_turns(
         speaker: Annotated[str, Field(description="Speaker id, name or alias in English or Korean, e.g. 'Sherwin' or '크리스티나'.")],
         episode: EpisodeArg = None,
         language: Annotated[
@@ -97,7 +110,8 @@ def register_tools(mcp: MCPServer, corpus: CorpusHandle) -> None:
 
         An unknown speaker is an error that names the closest known speakers.
         """
-        return _call(
+        return await _serve(
+            corpus,
             lambda: turns.speaker_turns(
                 corpus.store, speaker, episode=episode, language=language, start=start, end=end, limit=limit, cursor=cursor
             ),
@@ -105,7 +119,7 @@ def register_tools(mcp: MCPServer, corpus: CorpusHandle) -> None:
         )
 
     @mcp.tool(title="Read a passage", annotations=READ_ONLY, meta=TOOL_META)
-    def get_turn(
+    async def get_turn(
         turn_id: Annotated[
             str, Field(description="A turn_id from search_transcript or get_speaker_turns, e.g. 'latent-space-devday-2025:56'.")
         ],
@@ -114,37 +128,43 @@ def register_tools(mcp: MCPServer, corpus: CorpusHandle) -> None:
         language: Annotated[Literal["en", "ko"], Field(description="Language to show the text in.")] = "en",
     ) -> Annotated[CallToolResult, Passage]:
         """One turn in full, with the turns around it and both languages where they exist."""
-        return _call(
+        return await _serve(
+            corpus,
             lambda: turns.get_passage(corpus.store, turn_id, before=before, after=after, language=language),
             render.passage,
         )
 
     @mcp.tool(title="Product launches", annotations=READ_ONLY)
-    def list_launches(
+    async def list_launches(
         kind: Annotated[str | None, Field(description="model, docs, cookbook, product or feature.")] = None,
         category: Annotated[str | None, Field(description="models, video, apps, agents, evals or platform.")] = None,
         query: Annotated[str | None, Field(description="Part of a launch name or alias, in English or Korean.")] = None,
         episode: EpisodeArg = None,
+        limit: Annotated[int, Field(ge=1, le=100, description="Launches per page, 1-100.")] = 50,
+        cursor: CursorArg = None,
     ) -> Annotated[CallToolResult, LaunchList]:
         """The launches the episode article lists and the conversation describes.
 
         Each has its kind, link and note where the article gives them, aliases in English and
         Korean, and the turns that mention it (turn id, time, speaker, language).
         """
-        return _call(
-            lambda: catalog.list_launches(corpus.store, kind=kind, category=category, query=query, episode=episode),
+        return await _serve(
+            corpus,
+            lambda: catalog.list_launches(
+                corpus.store, kind=kind, category=category, query=query, episode=episode, limit=limit, cursor=cursor
+            ),
             render.launches,
         )
 
     @mcp.tool(title="Speakers", annotations=READ_ONLY)
-    def list_speakers(episode: EpisodeArg = None) -> Annotated[CallToolResult, SpeakerList]:
+    async def list_speakers(episode: EpisodeArg = None) -> Annotated[CallToolResult, SpeakerList]:
         """Who speaks: ids to pass as speaker=, display names, roles and aliases in both languages."""
-        return _call(lambda: catalog.list_speakers(corpus.store, episode=episode), render.speakers)
+        return await _serve(corpus, lambda: catalog.list_speakers(corpus.store, episode=episode), render.speakers)
 
     @mcp.tool(title="Episodes", annotations=READ_ONLY)
-    def list_episodes(
+    async def list_episodes(
         limit: Annotated[int, Field(ge=1, le=100, description="Episodes per page, 1-100.")] = 20,
         cursor: CursorArg = None,
     ) -> Annotated[CallToolResult, EpisodeList]:
         """The episodes in the corpus with their titles, languages and number of turns."""
-        return _call(lambda: catalog.list_episodes(corpus.store, limit=limit, cursor=cursor), render.episodes)
+        return await _serve(corpus, lambda: catalog.list_episodes(corpus.store, limit=limit, cursor=cursor), render.episodes)
