@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from corpus.bm25 import Phrase, idf, score_body
 from corpus.index.schema import SLOTS
 from corpus.store import CorpusStore
+from corpus.text_norm import is_hangul
 
 WHOLE_PHRASE = 300  # a phrase reaching at most this many documents is scored on all of them
 MULTI_MATCH = 800  # documents matching two or more common phrases, taken whole up to this many
@@ -51,6 +52,13 @@ class Ranked:
 
 def _ids(values: Sequence[int] | set[int]) -> str:
     return json.dumps(sorted(values))
+
+
+def _same_for_fts5(term: str) -> bool:
+    """Whether FTS5's unicode61 tokenizer surely sees this term as we do. It folds a few letters
+    Python's lower() keeps (µ, ſ, ς, ϐ ...) and splits on a few marks Python counts as word
+    characters; for such terms the Python-side statistics may differ, so the fast path declines."""
+    return term.isascii() or all(is_hangul(c) for c in term)
 
 
 def _expression(phrase: Phrase) -> str:
@@ -125,6 +133,8 @@ def top_turns(store: CorpusStore, phrases: Sequence[Phrase], wanted: TurnFilter,
     if not phrases or any(p.prefix for p in phrases):
         return None  # a prefix stands for many terms: no single list bounds it
     terms = sorted({t for p in phrases for t in p.terms})
+    if not all(_same_for_fts5(t) for t in terms):
+        return None
     stats = {row[0]: (row[1], row[2]) for row in store.rows(
         "SELECT term, df, floor FROM terms WHERE term IN (SELECT value FROM json_each(?))", (json.dumps(terms),)
     )}

@@ -34,6 +34,9 @@ def default_index_path(corpus_dir: Path) -> Path:
     return cache / "podcast-corpus-mcp" / f"index-{tag}.sqlite"
 
 
+INLINE_MAX_DOCUMENTS = 20_000  # about 100 episodes with a translation
+
+
 @dataclass
 class CorpusHandle:
     corpus_dir: Path = BUNDLED_CORPUS
@@ -56,6 +59,14 @@ class CorpusHandle:
     def is_open(self) -> bool:
         """Whether the index is open: a call then neither checks nor builds anything first."""
         return self._searcher is not None
+
+    @property
+    def answers_inline(self) -> bool:
+        """`inline`, the index open, and small enough that no query holds the event loop for long
+        (on a large corpus a query can take a second: it goes to a thread, so pings and
+        cancellations are still answered meanwhile)."""
+        store = self._store
+        return self.inline and store is not None and store.fts_totals[0] <= INLINE_MAX_DOCUMENTS
 
     def open(self) -> CorpusStore:
         """The store, opened on first use: the index is checked, (re)built if stale or damaged, then opened read-only.

@@ -55,7 +55,7 @@ async def _serve(corpus: CorpusHandle, fn: Callable[[], M], to_text: Callable[[M
     costs a good part of that again (see `CorpusHandle.inline`). The first call, which may build
     the index, always goes to a thread, so the loop stays free meanwhile.
     """
-    if corpus.inline and corpus.is_open:
+    if corpus.answers_inline:
         return _call(fn, to_text)
     return await to_thread.run_sync(_call, fn, to_text)
 

@@ -213,3 +213,32 @@ def test_scoring_a_body_equals_scoring_its_tokens() -> None:
         ]
         idfs = [rng.random() for _ in phrases]
         assert score_body(" ".join(tokens), phrases, idfs, 12.0) == score(tokens, phrases, idfs, 12.0), (tokens, phrases)
+
+
+def test_fast_path_declines_terms_fts5_may_fold_differently(synthetic: tuple[Path, Path]) -> None:
+    """unicode61 folds µ into μ (Python's lower() does not): such terms go the exhaustive way."""
+    store = CorpusStore(synthetic[1])
+    assert top_turns(store, [Phrase(("µs",)), Phrase(("model",))], TurnFilter(), 3) is None
+    assert top_turns(store, [Phrase(("model",))], TurnFilter(), 3) is not None
+    store.close()
+
+
+def test_a_rolled_back_episode_leaves_no_champion_entries(tmp_path: Path) -> None:
+    """An episode with a ninth language is refused whole; the build goes on and stays consistent."""
+    corpus = tmp_path / "corpus"
+    generate(corpus, 3, turns=10, seed=4)
+    folders = sorted(p for p in corpus.iterdir() if p.is_dir())
+    source = next(folders[0].glob("transcript.*"))
+    spec = json.loads((folders[0] / "episode.json").read_text(encoding="utf-8"))
+    for code in ("de", "fr", "es", "it", "pt", "ja", "zh", "nl"):  # with en: nine languages
+        shutil.copyfile(source, folders[0] / f"transcript.{code}{source.suffix}")
+        spec["sources"].append({"path": f"transcript.{code}{source.suffix}", "role": "translation", "language": code})
+    (folders[0] / "episode.json").write_text(json.dumps(spec), encoding="utf-8")
+    index = tmp_path / "index.sqlite"
+    report = build_index(corpus, index, champion_size=4)
+    assert len(report.errors) == 1 and "languages" in str(report.errors[0])
+    assert len(report.indexed) == 2
+    store = CorpusStore(index)
+    orphans = store.rows("SELECT COUNT(*) FROM champions WHERE doc NOT IN (SELECT pk FROM docs)")[0][0]
+    assert orphans == 0
+    store.close()

@@ -134,6 +134,10 @@ def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, cha
     term_df: Counter[str] = Counter()
     docs: list[tuple[int, int, str, str]] = []
     tokenized = [{language: index_terms(text) for language, text in turn.text.items()} for turn in episode.turns]
+    for texts in tokenized:  # a language the index has no room for fails here, before anything is written
+        for language in texts:
+            _slot(conn, slots, language)
+    impacts: list[tuple[int, Counter[str], int, float]] = []
     if champions.avgdl <= 0:  # the first episode of a new index: its own average stands in for the corpus's
         lengths = [len(tokens) for texts in tokenized for tokens in texts.values()]
         champions.avgdl = max(1.0, sum(lengths) / max(1, len(lengths)))
@@ -150,7 +154,7 @@ def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, cha
             docs.append((doc_pk, turn_pk, language, " ".join(tokens)))
             counts = Counter(tokens)
             term_df.update(counts.keys())
-            champions.add(doc_pk, counts, len(tokens), weight)
+            impacts.append((doc_pk, counts, len(tokens), weight))
             words.update(set(surface_words(turn.text[language])))
     by_language = Counter(language for _, _, language, _ in docs)
     conn.execute(
@@ -171,6 +175,8 @@ def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, cha
         "INSERT OR IGNORE INTO lexicon (episode_pk, ko, en, source) VALUES (?, ?, ?, ?)",
         [(episode_pk, ko, en, source) for ko, en, source in sorted(episode_lexicon(episode))],
     )
+    for doc_pk, counts, length, weight in impacts:  # last: an episode rolled back leaves no entries behind
+        champions.add(doc_pk, counts, length, weight)
 
 
 def _delete_episode(conn: sqlite3.Connection, episode_pk: int) -> None:
