@@ -184,3 +184,16 @@ def test_progress_bar_draws_on_its_stream() -> None:
     bar("index", 1, 2, "one")
     bar("index", 2, 2, "two")
     assert stream.getvalue().endswith("\n") and "[##########] 2/2" in stream.getvalue()
+
+
+def test_building_an_up_to_date_index_leaves_the_file_alone(tmp_path: Path) -> None:
+    from corpus.index.build import build_index
+    from corpus.load import BUNDLED_CORPUS
+
+    index = tmp_path / "index.sqlite"
+    build_index(BUNDLED_CORPUS, index)
+    before = index.stat()
+    report = build_index(BUNDLED_CORPUS, index)
+    assert report.unchanged == 1 and not report.changed and not report.rebuilt
+    after = index.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)

@@ -232,6 +232,11 @@ def build_index(
     _remove_stale_temps(index_path)
     meta = read_meta(index_path)
     reuse = not rebuild and meta.get("code") == code_fingerprint() and meta.get("corpus_dir") == str(corpus_dir) and index_ok(index_path)
+    if reuse and meta.get("fingerprint") == corpus_fingerprint(corpus_dir):
+        # no file was added, removed, resized or touched since the index was built: nothing to copy
+        report.unchanged = len(episode_folders(corpus_dir))
+        report.seconds = time.perf_counter() - started
+        return report
     temp = index_path.with_name(f".{index_path.name}.{os.getpid()}.tmp")
     try:
         if reuse:
