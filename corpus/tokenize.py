@@ -88,11 +88,6 @@ def latin_terms(text: str) -> list[str]:
     return [s.term for s in _latin_spans(fold_typography(text))]
 
 
-def index_body(text: str) -> str:
-    """What goes into an FTS5 column: terms joined by spaces (FTS5's unicode61 splits them back)."""
-    return " ".join(index_terms(text))
-
-
 def surface_words(text: str) -> list[str]:
     """Lower-case Latin words as written: the vocabulary typos are corrected against."""
     return [m.group().lower() for m in LATIN_WORD.finditer(fold_typography(text))]

@@ -56,11 +56,6 @@ class CorpusHandle:
             self.index_path = default_index_path(self.corpus_dir)
 
     @property
-    def is_open(self) -> bool:
-        """Whether the index is open: a call then neither checks nor builds anything first."""
-        return self._searcher is not None
-
-    @property
     def answers_inline(self) -> bool:
         """`inline`, the index open, and small enough that no query holds the event loop for long
         (on a large corpus a query can take a second: it goes to a thread, so pings and

@@ -16,8 +16,9 @@ import pytest
 from bench.synthetic import generate
 from corpus import search as search_module
 from corpus import topk
-from corpus.bm25 import Phrase, idf, read_varint, score, score_body
+from corpus.bm25 import Phrase, idf, impact, read_varint, score, score_body
 from corpus.index.build import build_index
+from corpus.index.champions import ChampionBuilder
 from corpus.query import fts_group, fts_match, parse_query
 from corpus.search import Searcher
 from corpus.snippets import match_spans
@@ -242,3 +243,16 @@ def test_a_rolled_back_episode_leaves_no_champion_entries(tmp_path: Path) -> Non
     orphans = store.rows("SELECT COUNT(*) FROM champions WHERE doc NOT IN (SELECT pk FROM docs)")[0][0]
     assert orphans == 0
     store.close()
+
+
+def test_champion_impacts_are_bm25_impacts() -> None:
+    """The builder's unrolled arithmetic is corpus.bm25.impact, which the floors' proof relies on."""
+    builder = ChampionBuilder(avgdl=37.5, size=10)
+    rng = random.Random(2)
+    for doc in range(200):
+        counts = {"t": rng.randint(1, 5)}
+        length, weight = rng.randint(1, 120), rng.choice([0.3, 0.8, 1.0])
+        builder.add(doc, counts, length, weight)
+        kept = dict((d, -v) for v, d in builder.pending["t"])
+        if doc in kept:
+            assert kept[doc] == pytest.approx(impact(counts["t"], length, 37.5, weight), rel=1e-12)
