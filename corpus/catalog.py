@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 
@@ -99,18 +101,24 @@ def matching_launches(
     if query is not None and len(query) > 200:
         raise InvalidQuery("query is too long for a launch name filter; keep it under 200 characters")
     where, params = _launch_filters(store, kind, category, episode)
-    rows = store.rows(f"SELECT l.data FROM launches l{where} ORDER BY l.episode_pk, l.rowid", params)  # noqa: S608 - fixed clauses
-    launches = [Launch.model_validate_json(row[0]) for row in rows]
-    if query and query.strip():
-        needle = fold_typography(query).casefold().strip()
-
-        def score(launch: Launch) -> float:
-            names = [launch.name, launch.id, *launch.aliases]
-            return max(fuzz.partial_ratio(needle, fold_typography(n).casefold()) for n in names)
-
-        scored = [(score(x), x) for x in launches]
-        launches = [x for value, x in sorted(scored, key=lambda pair: -pair[0]) if value >= 80]
-    return launches
+    if not (query and query.strip()):
+        rows = store.rows(f"SELECT l.data FROM launches l{where} ORDER BY l.episode_pk, l.rowid", params)  # noqa: S608 - fixed clauses
+        return [Launch.model_validate_json(row[0]) for row in rows]
+    # names first, best match first; only the launches that match are read whole
+    needle = fold_typography(query).casefold().strip()
+    names = store.rows(
+        "SELECT l.rowid, json_extract(l.data, '$.name'), json_extract(l.data, '$.id'), json_extract(l.data, '$.aliases') "  # noqa: S608 - fixed clauses
+        f"FROM launches l{where} ORDER BY l.episode_pk, l.rowid",
+        params,
+    )
+    scored = []
+    for rowid, name, launch_id, aliases in names:
+        best = max(fuzz.partial_ratio(needle, fold_typography(n).casefold()) for n in [name, launch_id, *json.loads(aliases or "[]")])
+        if best >= 80:
+            scored.append((best, rowid))
+    order = [rowid for _, rowid in sorted(scored, key=lambda pair: -pair[0])]
+    data = dict(store.rows("SELECT rowid, data FROM launches WHERE rowid IN (SELECT value FROM json_each(?))", (json.dumps(order),)))
+    return [Launch.model_validate_json(data[rowid]) for rowid in order]
 
 
 def _bindable(text: str) -> str:
