@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from mcp import Client
 
 from corpus.index.build import build_index
 from corpus.load import BUNDLED_CORPUS
 from corpus.search import Searcher
 from corpus.store import CorpusStore
 from mcp_server.corpus_handle import CorpusHandle
+from mcp_server.server import create_server
 
 REPO = Path(__file__).resolve().parent.parent
 EPISODE = "latent-space-devday-2025"
@@ -39,3 +41,15 @@ def searcher(store: CorpusStore) -> Searcher:
 @pytest.fixture(scope="session")
 def handle(index_path: Path) -> CorpusHandle:
     return CorpusHandle(BUNDLED_CORPUS, index_path)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(params=["auto", "legacy"])
+async def client(request: pytest.FixtureRequest, handle: CorpusHandle) -> AsyncIterator[Client]:
+    """An in-memory MCP client on the bundled corpus, once per protocol era (a module may define its own)."""
+    async with Client(create_server(handle=handle), mode=request.param) as connected:
+        yield connected

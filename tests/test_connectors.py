@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from mcp import Client
 from mcp_types import CallToolResult, TextContent
 
-from mcp_server.corpus_handle import CorpusHandle
-from mcp_server.server import create_server
-
 EPISODE = "latent-space-devday-2025"
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(params=["auto", "legacy"])
-async def client(request: pytest.FixtureRequest, handle: CorpusHandle) -> AsyncIterator[Client]:
-    async with Client(create_server(handle=handle), mode=request.param) as connected:
-        yield connected
 
 
 def only_json(result: CallToolResult) -> Any:

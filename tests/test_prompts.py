@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp_types import PromptReference, TextContent
 
-from mcp_server.corpus_handle import CorpusHandle
 from mcp_server.prompts import PROMPT_NAMES
-from mcp_server.server import create_server
 
 EPISODE = "latent-space-devday-2025"
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(params=["auto", "legacy"])
-async def client(request: pytest.FixtureRequest, handle: CorpusHandle) -> AsyncIterator[Client]:
-    async with Client(create_server(handle=handle), mode=request.param) as connected:
-        yield connected
 
 
 async def prompt_text(client: Client, name: str, arguments: dict[str, str]) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from urllib.parse import quote
 
 import pytest
@@ -24,17 +23,6 @@ from mcp_server.server import create_server
 
 EPISODE = "latent-space-devday-2025"
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(params=["auto", "legacy"])
-async def client(request: pytest.FixtureRequest, handle: CorpusHandle) -> AsyncIterator[Client]:
-    async with Client(create_server(handle=handle), mode=request.param) as connected:
-        yield connected
 
 
 async def read(client: Client, uri: str) -> TextResourceContents:
