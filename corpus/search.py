@@ -25,21 +25,20 @@ from rapidfuzz import fuzz, process
 from corpus.bm25 import Phrase
 from corpus.cursor import decode_cursor, next_cursor, query_key
 from corpus.errors import InvalidQuery
-from corpus.index.champions import CHAMPION_SIZE
 from corpus.model import Turn, format_timestamp
 from corpus.phonetic import english_key, hangul_key, respell, romanize
 from corpus.query import ParsedQuery, Term, fts_group, fts_match, parse_query
+from corpus.ranking import Matching, ranked_turns
 from corpus.snippets import make_snippet, shorten
 from corpus.store import CorpusStore
 from corpus.times import parse_time
 from corpus.tokenize import hangul_bigrams, latin_terms, stem
-from corpus.topk import TurnFilter, ranked_in_sql, sql_filters, top_turns
+from corpus.topk import TurnFilter, sql_filters
 from corpus.uris import episode_url, turn_uri
 
 SearchLanguage = Literal["any", "en", "ko"]
 MAX_LIMIT = 50
 EXACT_POSTINGS = 1000  # below this many matching documents, scoring them all in SQL is cheap
-CHAMPION_DEPTH = CHAMPION_SIZE // 2  # deeper pages are served by the exhaustive query
 
 
 class Correction(BaseModel):
@@ -103,12 +102,29 @@ class Searcher:
         return by_key
 
     @cached_property
+    def _key_list(self) -> list[str]:
+        return list(self._keys)
+
+    @cached_property
     def _reverse_lexicon(self) -> dict[str, list[str]]:
         reverse: dict[str, list[str]] = {}
         for ko, english in self.store.lexicon.items():
             for en in english:
                 reverse.setdefault(" ".join(latin_terms(en)), []).append(ko)
         return reverse
+
+    @cached_property
+    def _near_lengths(self) -> dict[int, list[str]]:
+        """Filled on demand by _candidates."""
+        return {}
+
+    def _candidates(self, length: int) -> list[str]:
+        """Words a typo of `length` letters may stand for (two letters more or fewer), most frequent first."""
+        cached = self._near_lengths.get(length)
+        if cached is None:
+            cached = [w for w in self._vocab_words if abs(len(w) - length) <= 2 and w.isalpha()]
+            self._near_lengths[length] = cached
+        return cached
 
     # --- expansion ------------------------------------------------------
     def _correct(self, term: Term) -> Correction | None:
@@ -117,8 +133,7 @@ class Searcher:
             return None
         if word in self.store.vocabulary or term.terms[0] in self._vocab_stems:
             return None
-        candidates = [w for w in self._vocab_words if abs(len(w) - len(word)) <= 2 and w.isalpha()]
-        match = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=76)
+        match = process.extractOne(word, self._candidates(len(word)), scorer=fuzz.ratio, score_cutoff=76)
         if match is None:
             return None
         return Correction(original=word, corrected=match[0], reason="typo")
@@ -130,11 +145,10 @@ class Searcher:
             return None
         roman = romanize(word)
         best: tuple[float, float, str] | None = None
-        for candidate_key, words in self._keys.items():
-            key_score = 100.0 if candidate_key == key else fuzz.ratio(key, candidate_key)
-            if key_score < 85:
-                continue
-            for english in words:
+        keys = self._key_list
+        near = process.extract(key, keys, scorer=fuzz.ratio, score_cutoff=85, limit=None)
+        for _, key_score, at in sorted(near, key=lambda found: found[2]):  # in vocabulary order, as ties are settled
+            for english in self._keys[keys[at]]:
                 spelling = fuzz.ratio(roman, respell(english))
                 if spelling >= 55 and (best is None or (key_score, spelling) > best[:2]):
                     best = (key_score, spelling, english)
@@ -232,11 +246,10 @@ class Searcher:
         span = self.store.episode_docs(episode_pk) if episode_pk is not None else None
         match = fts_match(expansion.terms)
         params: dict[str, object] = {"match": match}
-        ranked = None
-        if span is None and offset + limit <= CHAMPION_DEPTH and self._postings(phrases) > EXACT_POSTINGS:
-            ranked = top_turns(self.store, phrases, wanted, offset + limit)
-        ranked = ranked_in_sql(self.store, match, wanted, span, limit, offset) if ranked is None else ranked[offset:]
-        total = self._count(params, wanted, span)
+        champions = span is None and self._postings(phrases) > EXACT_POSTINGS
+        ranked, total = ranked_turns(self.store, Matching(match, phrases, wanted, span, champions), offset, limit)
+        if total is None:
+            total = self._count(params, wanted, span)
         data = dict(self.store.rows(
             "SELECT pk, data FROM turns WHERE pk IN (SELECT value FROM json_each(?))", (json.dumps([r.turn_pk for r in ranked]),)
         ))
@@ -258,8 +271,8 @@ class Searcher:
 
     def _postings(self, phrases: list[Phrase]) -> int:
         """An upper bound on the documents the query reaches: what the exhaustive query would score."""
-        if any(p.prefix for p in phrases):
-            return 0  # prefixes go the exhaustive way (no champion list bounds them)
+        if any(p.prefix for p in phrases) or self.store.fts_totals[0] <= EXACT_POSTINGS:
+            return 0  # prefixes go the exhaustive way (no champion list bounds them), as do small corpora
         df = self.store.term_df({t for p in phrases for t in p.terms})
         return sum(min(df.get(t, 0) for t in p.terms) for p in phrases)
 

@@ -14,23 +14,26 @@ _LEAD = 60
 
 
 _LATIN_CHAR = r"[^\W_\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]"
+_IS_LATIN_CHAR = re.compile(_LATIN_CHAR)
 _HANGUL_CHAR = "[\uac00-\ud7a3]"
 
 
 @lru_cache(maxsize=1024)
-def _finders(wanted: frozenset[str], prefixes: frozenset[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
-    """Two scanners: starts of Latin words worth stemming, and positions of wanted Hangul terms.
+def _latin_heads(wanted: frozenset[str], prefixes: frozenset[str]) -> tuple[str, ...]:
+    """What a Latin word worth stemming starts with, lower-cased: the first two letters of a
+    wanted term, and the same with an apostrophe between them (`I'm` stems to `im`)."""
+    heads: list[str] = []
+    for head in sorted({t[:2] for t in wanted | prefixes if t and not is_hangul(t[0])}):
+        heads.append(head)
+        if len(head) == 2:
+            heads += [head[0] + "'" + head[1], head[0] + "’" + head[1]]
+    return tuple(heads)
 
-    Latin: a word is stemmed only when its first two letters are those of a wanted term.
-    Hangul: a wanted bigram anywhere; a one-syllable term standing alone; a one-syllable
-    prefix followed by a syllable (the bigram it starts) or standing alone.
-    """
-    latin = sorted({t[:2] for t in wanted | prefixes if t and not is_hangul(t[0])})
-    latin_finder = None
-    if latin:
-        # `I'm` stems to `im`: an apostrophe may stand between the two letters
-        heads = "|".join(re.escape(h[0]) + ("['’]?" + re.escape(h[1]) if len(h) > 1 else "") for h in latin)
-        latin_finder = re.compile(rf"(?<!{_LATIN_CHAR})(?<!{_LATIN_CHAR}['’])(?:{heads})", re.IGNORECASE)
+
+@lru_cache(maxsize=1024)
+def _hangul_finder(wanted: frozenset[str], prefixes: frozenset[str]) -> re.Pattern[str] | None:
+    """Positions of wanted Hangul terms: a wanted bigram anywhere; a one-syllable term standing
+    alone; a one-syllable prefix followed by a syllable (the bigram it starts) or standing alone."""
     hangul: list[str] = []
     for term in sorted(wanted | prefixes):
         if not term or not is_hangul(term[0]):
@@ -41,27 +44,56 @@ def _finders(wanted: frozenset[str], prefixes: frozenset[str]) -> tuple[re.Patte
             hangul.append(f"{term}(?={_HANGUL_CHAR})|(?<!{_HANGUL_CHAR}){term}(?!{_HANGUL_CHAR})")
         else:
             hangul.append(f"(?<!{_HANGUL_CHAR}){term}(?!{_HANGUL_CHAR})")
-    return latin_finder, (re.compile("|".join(hangul)) if hangul else None)
+    return re.compile("|".join(hangul)) if hangul else None
+
+
+def _lowered(text: str) -> str:
+    """`text` in lower case, character for character (the few letters that grow are left as they are)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return lowered
+
+
+def _word_starts(text: str, heads: tuple[str, ...]) -> list[int]:
+    """Where a Latin word starting with one of `heads` begins, in order.
+
+    str.find runs in C and skips ahead fast; a regular expression with look-behinds is
+    tried at every position and costs several times more on the hot path.
+    """
+    lowered = _lowered(text)
+    found: set[int] = set()
+    for head in heads:
+        at = lowered.find(head)
+        while at >= 0:
+            found.add(at)
+            at = lowered.find(head, at + 1)
+    return [
+        at
+        for at in sorted(found)  # not inside a word, nor after `don'`
+        if not at or not (_IS_LATIN_CHAR.match(text, at - 1) or (text[at - 1] in "'’" and _IS_LATIN_CHAR.match(text, at - 2)))
+    ]
 
 
 def match_spans(text: str, terms: Collection[str], prefixes: Collection[str] = ()) -> list[tuple[int, int]]:
     """Character ranges of `text` whose index term is one of `terms` (or starts with a prefix), merged.
 
-    Snippets are made for every hit, so this runs on the hot path: regular expressions
-    find the few places worth looking at, and only those words are stemmed.
+    Snippets are made for every hit, so this runs on the hot path: fast scans find the few
+    places worth looking at, and only those words are stemmed.
     """
     wanted, wanted_prefixes = frozenset(terms), frozenset(prefixes)
-    latin_finder, hangul_finder = _finders(wanted, wanted_prefixes)
     spans: list[tuple[int, int]] = []
-    if latin_finder is not None:
-        for head in latin_finder.finditer(text):
-            match = LATIN_WORD.match(text, head.start())
+    heads = _latin_heads(wanted, wanted_prefixes)
+    if heads:
+        for at in _word_starts(text, heads):
+            match = LATIN_WORD.match(text, at)
             if match is None:
                 continue
             term = stem(match.group())
             if term in wanted or any(term.startswith(p) for p in wanted_prefixes):
                 spans.append((match.start(), match.end()))
-    if hangul_finder is not None:
+    hangul_finder = _hangul_finder(wanted, wanted_prefixes)
+    if hangul_finder is not None and not text.isascii():
         for found in hangul_finder.finditer(text):
             at = found.start()
             two = text[at : at + 2]
@@ -91,11 +123,33 @@ def _word_end(text: str, index: int) -> int:
 
 
 def shorten(text: str, limit: int = SNIPPET_CHARS) -> str:
-    text = " ".join(text.split())
+    head = " ".join(text[: 2 * limit].split())
+    # collapsing white space only shortens: when the head alone is long enough, the rest is never shown
+    text = head if len(head) > limit else " ".join(text.split())
     if len(text) <= limit:
         return text
     cut = text.rfind(" ", 0, limit - 1)
     return text[: cut if cut > limit // 2 else limit - 1].rstrip() + "…"
+
+
+def _best_window(spans: list[tuple[int, int]], limit: int) -> int:
+    """Start of the first window of `limit` characters (opening _LEAD before a match) holding the most whole matches.
+
+    Spans are sorted and disjoint, so their starts and ends both rise, and so do the first
+    span inside a window and the last: two pointers find each window's count.
+    """
+    best_start, best_count = 0, -1
+    first = last = 0
+    for start, _ in spans:
+        window_start = max(0, start - _LEAD)
+        while spans[first][0] < window_start:
+            first += 1
+        while last < len(spans) and spans[last][1] <= window_start + limit:
+            last += 1
+        count = last - first
+        if count > best_count:
+            best_start, best_count = window_start, count
+    return best_start
 
 
 def make_snippet(text: str, terms: Collection[str], prefixes: Collection[str] = (), limit: int = SNIPPET_CHARS) -> str:
@@ -104,12 +158,7 @@ def make_snippet(text: str, terms: Collection[str], prefixes: Collection[str] = 
     spans = match_spans(text, terms, prefixes)
     if not spans:
         return shorten(text, limit)
-    best_start, best_count = 0, -1
-    for start, _ in spans:
-        window_start = max(0, start - _LEAD)
-        count = sum(1 for s, e in spans if s >= window_start and e <= window_start + limit)
-        if count > best_count:
-            best_start, best_count = window_start, count
+    best_start = _best_window(spans, limit)
     begin = _word_start(text, best_start) if best_start else 0
     finish = min(len(text), begin + limit)
     if finish < len(text):

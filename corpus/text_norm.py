@@ -5,13 +5,19 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_TYPOGRAPHY = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u00a0": " "})
+_TYPOGRAPHY = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u2013", "-"), ("\u2014", "-"), ("\u00a0", " "))
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 
 
 def fold_typography(text: str) -> str:
     """Curly quotes, dashes and no-break spaces to their plain forms, NFC."""
-    return unicodedata.normalize("NFC", text).translate(_TYPOGRAPHY)
+    text = unicodedata.normalize("NFC", text)
+    if text.isascii():
+        return text
+    for fancy, plain in _TYPOGRAPHY:  # str.replace scans in C; str.translate goes character by character
+        if fancy in text:
+            text = text.replace(fancy, plain)
+    return text
 
 
 def words(text: str) -> list[str]:

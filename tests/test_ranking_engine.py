@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from bench.synthetic import generate
+from corpus import ranking, topk
 from corpus import search as search_module
-from corpus import topk
 from corpus.bm25 import Phrase, idf, impact, read_varint, score, score_body
 from corpus.index.build import build_index
 from corpus.index.champions import ChampionBuilder
@@ -188,18 +188,46 @@ def test_search_is_the_same_on_either_path(synthetic: tuple[Path, Path], monkeyp
         proved.append(found is not None)
         return found
 
-    monkeypatch.setattr(search_module, "top_turns", counted)
+    monkeypatch.setattr(ranking, "top_turns", counted)
+    monkeypatch.setattr(ranking, "SMALL_CORPUS", 0)
     monkeypatch.setattr(search_module, "EXACT_POSTINGS", 0)
     fast = [searcher.search(**{"limit": 3, **case}) for case in cases]  # type: ignore[arg-type]
     assert sum(proved) >= len(cases) // 2, proved
+    tried = len(proved)
     monkeypatch.setattr(search_module, "EXACT_POSTINGS", 10**12)
     slow = [searcher.search(**{"limit": 3, **case}) for case in cases]  # type: ignore[arg-type]
-    assert len(proved) == len(cases)  # the second pass never tried the fast path
+    assert len(proved) == tried  # the second pass never tried the fast path
     for case, a, b in zip(cases, fast, slow, strict=True):
         assert a.total == b.total, case
         assert [h.turn_id for h in a.hits] == [h.turn_id for h in b.hits], case
         assert [h.language for h in a.hits] == [h.language for h in b.hits], case
         assert a.next_cursor == b.next_cursor, case
+    store.close()
+
+
+def test_cut_candidate_lists_rerank_like_the_whole_list(synthetic: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-ranking by exchanges from a cut candidate list (widened when its bound does not hold)
+    gives the page that re-ranking every match gives, with every filter and on both paths."""
+    store = CorpusStore(synthetic[1])
+    searcher = Searcher(store)
+    terms = [t for (t,) in store.rows("SELECT term FROM terms WHERE df >= 20 ORDER BY term")]
+    speakers = sorted(store.speakers)
+    rng = random.Random(3)
+    cases = []
+    for _ in range(60):
+        case: dict[str, object] = {"query": " ".join(rng.sample(terms, rng.choice([1, 2, 3]))), "limit": rng.choice([1, 3, 10])}
+        case.update(rng.choice([{}, {}, {"speaker": rng.choice(speakers)}, {"start": "00:01:00", "end": "00:12:00"}, {"language": "ko"}]))
+        cases.append(case)
+    whole = [searcher.search(**case) for case in cases]  # type: ignore[arg-type]
+    assert any(r.hits and r.total > 10 for r in whole)
+    monkeypatch.setattr(ranking, "SMALL_CORPUS", 0)
+    monkeypatch.setattr(ranking, "FIRST_CUT", 2)
+    for postings in (10**12, 0):  # exhaustive lists cut short, then the champion lists first
+        monkeypatch.setattr(search_module, "EXACT_POSTINGS", postings)
+        for case, expected in zip(cases, whole, strict=True):
+            found = searcher.search(**case)  # type: ignore[arg-type]
+            assert [(h.turn_id, h.language) for h in found.hits] == [(h.turn_id, h.language) for h in expected.hits], case
+            assert found.total == expected.total, case
     store.close()
 
 

@@ -141,3 +141,38 @@ def test_speaker_filter_accepts_korean_alias(searcher: Searcher) -> None:
     result = searcher.search("Kakao", speaker="크리스티나")
     assert result.hits and {h.speaker for h in result.hits} == {"christina"}
     assert result.hits[0].episode_id == EP and result.hits[0].url.startswith("https://www.latent.space/p/devday-2025#t=")
+
+
+# --- a host's question that restates the topic vs the answer that follows (corpus.exchanges) ---
+
+
+@pytest.mark.parametrize(
+    ("query", "answer", "question"),
+    [
+        ("agent evals", ("sherwin", "00:17:43"), ("swyx", "00:17:24")),
+        ("agent evls", ("sherwin", "00:17:43"), ("swyx", "00:17:24")),  # a typo on top
+        ("MCP registry", ("christina", "00:27:03"), ("alessio", "00:26:37")),
+        ("open source ChatKit", ("christina", "00:35:30"), ("swyx", "00:35:19")),
+        ("interop protocol between agent builders", ("sherwin", "00:15:23"), ("swyx", "00:15:06")),
+    ],
+)
+def test_answer_outranks_the_question_that_restates_the_topic(
+    searcher: Searcher, query: str, answer: tuple[str, str], question: tuple[str, str]
+) -> None:
+    hits = top(searcher, query)
+    assert hits[0] == answer
+    assert question in hits[:5]  # the question is demoted, not dropped
+
+
+def test_a_question_without_a_matching_answer_keeps_its_rank(searcher: Searcher) -> None:
+    # nobody answers "Tinker" by name: the host's question stays the best hit
+    assert top(searcher, "Tinker API")[0] == ("swyx", "00:22:10")
+
+
+def test_filters_keep_the_order_of_the_reranked_list(searcher: Searcher) -> None:
+    everything = [h.turn_id for h in searcher.search("agent evals", limit=50).hits]
+    for speaker in ("sherwin", "swyx"):
+        filtered = [h.turn_id for h in searcher.search("agent evals", speaker=speaker, limit=50).hits]
+        assert filtered and filtered == [t for t in everything if t in set(filtered)]
+    timed = [h.turn_id for h in searcher.search("agent evals", start="00:17:30", limit=50).hits]
+    assert timed and timed == [t for t in everything if t in set(timed)]

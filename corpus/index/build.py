@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.errors import CorpusError, ParseError
+from corpus.exchanges import answered_questions
 from corpus.index.champions import CHAMPION_SIZE, ChampionBuilder, fts_totals
 from corpus.index.schema import SCHEMA, SCHEMA_VERSION, SLOTS
 from corpus.lexicon import episode_lexicon
@@ -55,7 +56,7 @@ class BuildReport:
 
 
 READERS = frozenset({
-    "bm25.py", "catalog.py", "cursor.py", "ingest.py", "query.py", "search.py", "snippets.py", "store.py",
+    "bm25.py", "catalog.py", "cursor.py", "ingest.py", "query.py", "ranking.py", "search.py", "snippets.py", "store.py",
     "times.py", "topk.py", "transcript.py", "turns.py", "uris.py",
 })
 """Modules that only read a built index: changing them does not make an index stale (the
@@ -141,14 +142,19 @@ def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, cha
     if champions.avgdl <= 0:  # the first episode of a new index: its own average stands in for the corpus's
         lengths = [len(tokens) for texts in tokenized for tokens in texts.values()]
         champions.avgdl = max(1.0, sum(lengths) / max(1, len(lengths)))
-    for turn, texts in zip(episode.turns, tokenized, strict=True):
+    asked = answered_questions(episode.turns, {s.id for s in episode.speakers if s.host})
+    pks: dict[int, int] = {}
+    for turn, texts in zip(episode.turns, tokenized, strict=True):  # in order: a question is in before its answers
         primary = texts.get(episode.language) or next(iter(texts.values()), [])
         weight = turn_weight(len(primary))
+        question = asked.get(turn.ordinal)
+        answers = pks.get(question) if question is not None else None
         turn_pk = conn.execute(
-            "INSERT INTO turns (episode_pk, ordinal, start_seconds, speaker, weight, data) VALUES (?, ?, ?, ?, ?, ?)",
-            (episode_pk, turn.ordinal, turn.start_seconds, turn.speaker, weight, turn.model_dump_json()),
+            "INSERT INTO turns (episode_pk, ordinal, start_seconds, speaker, weight, answers, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (episode_pk, turn.ordinal, turn.start_seconds, turn.speaker, weight, answers, turn.model_dump_json()),
         ).lastrowid
         assert turn_pk is not None
+        pks[turn.ordinal] = turn_pk
         for language, tokens in texts.items():
             doc_pk = turn_pk * SLOTS + _slot(conn, slots, language)
             docs.append((doc_pk, turn_pk, language, " ".join(tokens)))

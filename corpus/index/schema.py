@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SLOTS = 8  # languages per index: a document's pk is its turn's pk * 8 + its language's slot (SQL says >> 3, & 7)
 
 SCHEMA = """
@@ -34,10 +34,12 @@ CREATE TABLE turns (
     start_seconds INTEGER NOT NULL,
     speaker TEXT NOT NULL,
     weight REAL NOT NULL,         -- length prior: short turns rank lower on an equal match
+    answers INTEGER,              -- the pk of the host's question this guest turn answers (corpus.exchanges), else NULL
     data TEXT NOT NULL,           -- Turn JSON (last: the columns before it are read without it)
     UNIQUE (episode_pk, ordinal)
 );
 CREATE INDEX turns_by_speaker ON turns (speaker, episode_pk, ordinal);
+CREATE INDEX turns_by_question ON turns (answers) WHERE answers IS NOT NULL;
 -- One document per turn and language. Its pk is turn_pk * 8 + the language's slot, so the
 -- FTS rowid alone names the turn (rowid >> 3) and the language (rowid & 7): counting the
 -- matching turns and filtering by language need no join, and one episode's documents
