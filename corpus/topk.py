@@ -118,19 +118,28 @@ def ranked_in_sql(
 
 
 def ranked_page(
-    store: CorpusStore, match: str, wanted: TurnFilter, span: tuple[int, int] | None, limit: int, offset: int = 0
+    store: CorpusStore,
+    match: str,
+    wanted: TurnFilter,
+    span: tuple[int, int] | None,
+    limit: int,
+    offset: int = 0,
+    ceiling: float | None = None,
 ) -> tuple[list[Ranked], int | None]:
     """ranked_in_sql's page and the number of matching turns, counted by the same query (a
-    window over the groups, so the match runs once); None for a page past the end."""
-    params: dict[str, object] = {"match": match, "limit": limit, "offset": offset}
+    window over the groups, so the match runs once); None for a page past the end, or when
+    `ceiling` keeps only the turns scoring at most that (negative: better) and so counts those."""
+    params: dict[str, object] = {"match": match, "limit": limit, "offset": offset, "ceiling": ceiling}
     rows, turns = sql_filters(params, wanted, span)
     sql = (
         f"WITH m AS MATERIALIZED (SELECT fts.rowid AS doc, bm25(fts) AS rank FROM fts WHERE {' AND '.join(rows)}) "  # noqa: S608 - fixed clauses, bound values
         "SELECT MIN(m.rank * t.weight) AS score, t.pk, m.doc & 7, t.answers, COUNT(*) OVER () FROM m JOIN turns t ON t.pk = m.doc >> 3 "
-        f"{'WHERE ' + ' AND '.join(turns) if turns else ''} GROUP BY t.pk ORDER BY score, t.pk LIMIT :limit OFFSET :offset"
+        f"{'WHERE ' + ' AND '.join(turns) if turns else ''} GROUP BY t.pk {'HAVING score <= :ceiling ' if ceiling is not None else ''}"
+        "ORDER BY score, t.pk LIMIT :limit OFFSET :offset"
     )
     found = store.rows(sql, params)
-    return [Ranked(score, pk, slot, answers) for score, pk, slot, answers, _ in found], (int(found[0][4]) if found else None)
+    total = int(found[0][4]) if found and ceiling is None else None
+    return [Ranked(score, pk, slot, answers) for score, pk, slot, answers, _ in found], total
 
 
 def top_turns(store: CorpusStore, phrases: Sequence[Phrase], wanted: TurnFilter, need: int) -> list[Ranked] | None:
