@@ -62,7 +62,10 @@ class Exchanges:
 
 
 def rerank(candidates: Iterable[int], facts: Exchanges) -> list[tuple[int, float]]:
-    """(turn_pk, relevance) of the candidates re-scored, best first (ties by turn_pk)."""
+    """(turn_pk, relevance) of the candidates re-scored, best first (ties by turn_pk).
+
+    The reference definition: search runs the same arithmetic in SQL
+    (corpus.ranking.reranked_page), and the tests hold the two equal."""
     answered = {question for answer, question in facts.question_of.items() if answer in facts.relevance}
     rescored: list[tuple[int, float]] = []
     for pk in candidates:
@@ -76,7 +79,3 @@ def rerank(candidates: Iterable[int], facts: Exchanges) -> list[tuple[int, float
     return sorted(rescored, key=lambda item: (-item[1], item[0]))
 
 
-def outside_bound(cut: float, question_bound: float) -> float:
-    """The most a turn that is not a candidate can score after re-ranking: its own relevance is
-    at most `cut` (the last candidate's) and its question's at most `question_bound`."""
-    return cut + INHERIT * question_bound

@@ -39,6 +39,8 @@ from corpus.uris import episode_url, turn_uri
 SearchLanguage = Literal["any", "en", "ko"]
 MAX_LIMIT = 50
 EXACT_POSTINGS = 1000  # below this many matching documents, scoring them all in SQL is cheap
+SMALL_INDEX = 1000  # documents: an index this small scores and re-ranks every match of every query
+RERANK_POSTINGS = 5000  # up to this many, every match is scored and re-ranked by exchanges (corpus.ranking)
 
 
 class Correction(BaseModel):
@@ -246,8 +248,14 @@ class Searcher:
         span = self.store.episode_docs(episode_pk) if episode_pk is not None else None
         match = fts_match(expansion.terms)
         params: dict[str, object] = {"match": match}
-        champions = span is None and self._postings(phrases) > EXACT_POSTINGS
-        ranked, total = ranked_turns(self.store, Matching(match, phrases, wanted, span, champions), offset, limit)
+        if self.store.fts_totals[0] <= SMALL_INDEX:  # score every match
+            champions, rerank = False, True
+        else:
+            postings = self._postings(phrases)  # of the whole index: filters and pages keep one order
+            champions = span is None and postings is not None and postings > EXACT_POSTINGS
+            rerank = postings is not None and postings <= RERANK_POSTINGS
+        matching = Matching(match, phrases, wanted, span, champions, rerank)
+        ranked, total = ranked_turns(self.store, matching, offset, limit)
         if total is None:
             total = self._count(params, wanted, span)
         data = dict(self.store.rows(
@@ -269,10 +277,11 @@ class Searcher:
             next_cursor=next_cursor(offset, len(ranked), total, key),
         )
 
-    def _postings(self, phrases: list[Phrase]) -> int:
-        """An upper bound on the documents the query reaches: what the exhaustive query would score."""
-        if any(p.prefix for p in phrases) or self.store.fts_totals[0] <= EXACT_POSTINGS:
-            return 0  # prefixes go the exhaustive way (no champion list bounds them), as do small corpora
+    def _postings(self, phrases: list[Phrase]) -> int | None:
+        """An upper bound on the documents the query reaches: what the exhaustive query would score.
+        None for a prefix query, whose terms are not known before it runs."""
+        if any(p.prefix for p in phrases):
+            return None
         df = self.store.term_df({t for p in phrases for t in p.terms})
         return sum(min(df.get(t, 0) for t in p.terms) for p in phrases)
 

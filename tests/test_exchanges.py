@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from corpus.exchanges import DEMOTE, INHERIT, WINDOW, Exchanges, answered_questions, outside_bound, rerank
+from corpus.exchanges import DEMOTE, INHERIT, WINDOW, Exchanges, answered_questions, rerank
 from corpus.model import Turn
 
 
@@ -46,7 +46,3 @@ def test_an_answer_that_does_not_match_changes_nothing() -> None:
 def test_rerank_without_exchanges_is_the_bm25_order() -> None:
     assert rerank([3, 1], Exchanges({3: 8.0, 1: 10.0}, {})) == [(1, 10.0), (3, 8.0)]
     assert rerank([5, 4], Exchanges({5: 1.0, 4: 1.0}, {})) == [(4, 1.0), (5, 1.0)]  # ties by turn_pk
-
-
-def test_a_turn_outside_the_list_gains_at_most_its_questions_share() -> None:
-    assert outside_bound(4.0, 10.0) == 4.0 + INHERIT * 10.0

@@ -17,6 +17,7 @@ from bench.synthetic import generate
 from corpus import ranking, topk
 from corpus import search as search_module
 from corpus.bm25 import Phrase, idf, impact, read_varint, score, score_body
+from corpus.exchanges import Exchanges, rerank
 from corpus.index.build import build_index
 from corpus.index.champions import ChampionBuilder
 from corpus.query import fts_group, fts_match, parse_query
@@ -25,7 +26,7 @@ from corpus.snippets import match_spans
 from corpus.store import CorpusStore
 from corpus.text_norm import fold_typography, is_hangul
 from corpus.tokenize import HANGUL_RUN, LATIN_WORD, document_spans, hangul_bigrams, index_terms, stem
-from corpus.topk import TurnFilter, ranked_in_sql, top_turns
+from corpus.topk import TurnFilter, ranked_in_sql, ranked_page, top_turns
 
 QUERIES = [
     "agent builder", "Codex", "evals traces", "Apps SDK", "에이전트 빌더", "코덱스", "프롬프트 최적화",
@@ -189,7 +190,8 @@ def test_search_is_the_same_on_either_path(synthetic: tuple[Path, Path], monkeyp
         return found
 
     monkeypatch.setattr(ranking, "top_turns", counted)
-    monkeypatch.setattr(ranking, "SMALL_CORPUS", 0)
+    monkeypatch.setattr(search_module, "SMALL_INDEX", 0)
+    monkeypatch.setattr(search_module, "RERANK_POSTINGS", 0)  # the plain BM25 order, which the champion lists serve
     monkeypatch.setattr(search_module, "EXACT_POSTINGS", 0)
     fast = [searcher.search(**{"limit": 3, **case}) for case in cases]  # type: ignore[arg-type]
     assert sum(proved) >= len(cases) // 2, proved
@@ -205,29 +207,86 @@ def test_search_is_the_same_on_either_path(synthetic: tuple[Path, Path], monkeyp
     store.close()
 
 
-def test_cut_candidate_lists_rerank_like_the_whole_list(synthetic: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    """Re-ranking by exchanges from a cut candidate list (widened when its bound does not hold)
-    gives the page that re-ranking every match gives, with every filter and on both paths."""
+def _every_hit(searcher: Searcher, query: str, **filters: object) -> list[str]:
+    """Turn ids of every hit, page after page."""
+    ids: list[str] = []
+    cursor = None
+    while True:
+        page = searcher.search(query, limit=50, cursor=cursor, **filters)  # type: ignore[arg-type]
+        ids += [h.turn_id for h in page.hits]
+        if page.next_cursor is None:
+            assert len(ids) == page.total
+            return ids
+        cursor = page.next_cursor
+
+
+@pytest.mark.parametrize("rerank_postings", [10**12, 0])
+def test_filters_and_pages_keep_one_order(
+    synthetic: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, rerank_postings: int
+) -> None:
+    """Re-ranked by exchanges or not, a filtered search lists the turns the unfiltered one lists,
+    in the same order, and two pages of five are the first ten."""
+    monkeypatch.setattr(search_module, "SMALL_INDEX", 0)  # the large-corpus code paths
+    monkeypatch.setattr(search_module, "EXACT_POSTINGS", 0)
+    monkeypatch.setattr(search_module, "RERANK_POSTINGS", rerank_postings)
     store = CorpusStore(synthetic[1])
     searcher = Searcher(store)
     terms = [t for (t,) in store.rows("SELECT term FROM terms WHERE df >= 20 ORDER BY term")]
     speakers = sorted(store.speakers)
     rng = random.Random(3)
-    cases = []
-    for _ in range(60):
-        case: dict[str, object] = {"query": " ".join(rng.sample(terms, rng.choice([1, 2, 3]))), "limit": rng.choice([1, 3, 10])}
-        case.update(rng.choice([{}, {}, {"speaker": rng.choice(speakers)}, {"start": "00:01:00", "end": "00:12:00"}, {"language": "ko"}]))
-        cases.append(case)
-    whole = [searcher.search(**case) for case in cases]  # type: ignore[arg-type]
-    assert any(r.hits and r.total > 10 for r in whole)
-    monkeypatch.setattr(ranking, "SMALL_CORPUS", 0)
-    monkeypatch.setattr(ranking, "FIRST_CUT", 2)
-    for postings in (10**12, 0):  # exhaustive lists cut short, then the champion lists first
-        monkeypatch.setattr(search_module, "EXACT_POSTINGS", postings)
-        for case, expected in zip(cases, whole, strict=True):
-            found = searcher.search(**case)  # type: ignore[arg-type]
-            assert [(h.turn_id, h.language) for h in found.hits] == [(h.turn_id, h.language) for h in expected.hits], case
-            assert found.total == expected.total, case
+    kept = 0
+    for _ in range(12):
+        query = " ".join(rng.sample(terms, rng.choice([1, 2, 3])))
+        everything = _every_hit(searcher, query)
+        first = searcher.search(query, limit=5)
+        second = searcher.search(query, limit=5, cursor=first.next_cursor) if first.next_cursor else None
+        assert [h.turn_id for h in first.hits] + ([h.turn_id for h in second.hits] if second else []) == everything[:10]
+        for extra in ({"speaker": rng.choice(speakers)}, {"start": "00:01:00", "end": "00:12:00"}):
+            ids = _every_hit(searcher, query, **extra)
+            assert ids == [t for t in everything if t in set(ids)], (query, extra)
+            kept += len(ids)
+    assert kept > 50
+    store.close()
+
+
+def test_sql_reranking_is_the_reference_reranking(synthetic: tuple[Path, Path]) -> None:
+    """reranked_page (one SQL statement) against corpus.exchanges.rerank over every match, filters after."""
+    store = CorpusStore(synthetic[1])
+    searcher = Searcher(store)
+    terms = [t for (t,) in store.rows("SELECT term FROM terms WHERE df >= 20 ORDER BY term")]
+    speakers = sorted(store.speakers)
+    rng = random.Random(4)
+    compared = 0
+    for _ in range(40):
+        phrases, match = _phrases(searcher, " ".join(rng.sample(terms, rng.choice([1, 2, 3]))))
+        wanted = rng.choice(
+            [TurnFilter(), TurnFilter(slot=rng.choice([0, 1])), TurnFilter(speaker=rng.choice(speakers)), TurnFilter(start=60, end=900)]
+        )
+        every, _ = ranked_page(store, match, TurnFilter(slot=wanted.slot), None, -1)
+        facts = Exchanges({r.turn_pk: -r.score for r in every}, {r.turn_pk: r.answers for r in every if r.answers is not None})
+        meta = {pk: (speaker, start) for pk, speaker, start in store.rows("SELECT pk, speaker, start_seconds FROM turns")}
+        expected = [(pk, -score) for pk, score in rerank([r.turn_pk for r in every], facts) if wanted.accepts(*meta[pk])]
+        found, total = ranking.reranked_page(store, ranking.Matching(match, phrases, wanted), 10**6)
+        assert [(r.turn_pk, r.score) for r in found] == expected
+        assert total == (len(expected) or None)
+        compared += len(expected)
+    assert compared > 500
+    store.close()
+
+
+def test_exchanges_reorder_the_synthetic_corpus(synthetic: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The synthetic corpus has hosts who ask: re-ranking must change some orders there (or the
+    test above would prove nothing about it)."""
+    store = CorpusStore(synthetic[1])
+    searcher = Searcher(store)
+    terms = [t for (t,) in store.rows("SELECT term FROM terms WHERE df >= 20 ORDER BY term")]
+    queries = [" ".join(random.Random(n).sample(terms, 2)) for n in range(20)]
+    reranked = [[h.turn_id for h in searcher.search(q).hits] for q in queries]
+    monkeypatch.setattr(search_module, "EXACT_POSTINGS", 0)
+    monkeypatch.setattr(search_module, "RERANK_POSTINGS", 0)
+    monkeypatch.setattr(search_module, "SMALL_INDEX", 0)
+    plain = [[h.turn_id for h in searcher.search(q).hits] for q in queries]
+    assert sum(a != b for a, b in zip(reranked, plain, strict=True)) >= 3
     store.close()
 
 
