@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from corpus.bm25 import Phrase
 from corpus.exchanges import DEMOTE, INHERIT
 from corpus.store import CorpusStore
-from corpus.topk import Ranked, TurnFilter, ranked_page, sql_filters, top_turns
+from corpus.topk import Ranked, TurnFilter, ranked_page, sql_filters, top_turns, turn_clauses
 
 CHAMPION_DEPTH = 100
 """Past this many turns, the champion lists are not asked (they hold 200 documents a term)."""
@@ -58,30 +58,15 @@ def reranked_page(store: CorpusStore, matching: Matching, limit: int, offset: in
     last, so a question they drop still hands its score on and a filter never reorders."""
     params: dict[str, object] = {"match": matching.match, "limit": limit, "offset": offset, "inherit": INHERIT, "demote": DEMOTE}
     rows, _ = sql_filters(params, TurnFilter(slot=matching.wanted.slot), matching.span)
-    wheres = _late_filters(params, matching.wanted)
+    late = turn_clauses(params, TurnFilter(speaker=matching.wanted.speaker, start=matching.wanted.start, end=matching.wanted.end))
     sql = (
         f"WITH m AS MATERIALIZED (SELECT fts.rowid AS doc, bm25(fts) AS rank FROM fts WHERE {' AND '.join(rows)}), "  # noqa: S608 - fixed clauses, bound values
         "s AS MATERIALIZED (SELECT t.pk AS pk, -MIN(m.rank * t.weight) AS rel, m.doc & 7 AS slot, t.answers AS question, "
-        "t.speaker AS speaker, t.start_seconds AS start FROM m JOIN turns t ON t.pk = m.doc >> 3 GROUP BY t.pk), "
+        "t.speaker AS speaker, t.start_seconds AS start_seconds FROM m JOIN turns t ON t.pk = m.doc >> 3 GROUP BY t.pk), "
         "asked AS MATERIALIZED (SELECT DISTINCT question FROM s WHERE question IS NOT NULL) "
-        "SELECT -((s.rel + :inherit * COALESCE(q.rel, 0.0)) * CASE WHEN s.pk IN asked THEN :demote ELSE 1.0 END) AS score, "
-        "s.pk, s.slot, COUNT(*) OVER () FROM s LEFT JOIN s AS q ON q.pk = s.question "
-        f"{'WHERE ' + ' AND '.join(wheres) if wheres else ''} ORDER BY score, s.pk LIMIT :limit OFFSET :offset"
+        "SELECT -((t.rel + :inherit * COALESCE(q.rel, 0.0)) * CASE WHEN t.pk IN asked THEN :demote ELSE 1.0 END) AS score, "
+        "t.pk, t.slot, COUNT(*) OVER () FROM s AS t LEFT JOIN s AS q ON q.pk = t.question "
+        f"{'WHERE ' + ' AND '.join(late) if late else ''} ORDER BY score, t.pk LIMIT :limit OFFSET :offset"
     )
     found = store.rows(sql, params)
     return [Ranked(score, pk, slot) for score, pk, slot, _ in found], (int(found[0][3]) if found else None)
-
-
-def _late_filters(params: dict[str, object], late: TurnFilter) -> list[str]:
-    """The speaker and time clauses on the scored turns `s`, binding their values into params."""
-    clauses = []
-    if late.speaker is not None:
-        clauses.append("s.speaker = :speaker")
-        params["speaker"] = late.speaker
-    if late.start is not None:
-        clauses.append("s.start >= :start")
-        params["start"] = late.start
-    if late.end is not None:
-        clauses.append("s.start <= :end")
-        params["end"] = late.end
-    return clauses

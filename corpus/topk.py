@@ -101,13 +101,23 @@ def sql_filters(params: dict[str, object], wanted: TurnFilter, span: tuple[int, 
         # the speaker's turns are few enough to hold as a set; bm25 then runs on their rows only
         rows.append("(fts.rowid >> 3) IN (SELECT pk FROM turns WHERE speaker = :speaker)")
         params["speaker"] = wanted.speaker
+    turns += turn_clauses(params, TurnFilter(start=wanted.start, end=wanted.end))
+    return rows, turns
+
+
+def turn_clauses(params: dict[str, object], wanted: TurnFilter) -> list[str]:
+    """The speaker and time clauses on a turn row `t` (its speaker and start_seconds), binding their values."""
+    clauses = []
+    if wanted.speaker is not None:
+        clauses.append("t.speaker = :speaker")
+        params["speaker"] = wanted.speaker
     if wanted.start is not None:
-        turns.append("t.start_seconds >= :start")
+        clauses.append("t.start_seconds >= :start")
         params["start"] = wanted.start
     if wanted.end is not None:
-        turns.append("t.start_seconds <= :end")
+        clauses.append("t.start_seconds <= :end")
         params["end"] = wanted.end
-    return rows, turns
+    return clauses
 
 
 def ranked_in_sql(

@@ -207,6 +207,13 @@ def test_search_is_the_same_on_either_path(synthetic: tuple[Path, Path], monkeyp
     store.close()
 
 
+def _opened(index: Path) -> tuple[CorpusStore, Searcher, list[str], list[str]]:
+    """The store, a searcher, the index terms in at least 20 documents, the speaker ids."""
+    store = CorpusStore(index)
+    terms = [t for (t,) in store.rows("SELECT term FROM terms WHERE df >= 20 ORDER BY term")]
+    return store, Searcher(store), terms, sorted(store.speakers)
+
+
 def _every_hit(searcher: Searcher, query: str, **filters: object) -> list[str]:
     """Turn ids of every hit, page after page."""
     ids: list[str] = []
@@ -229,10 +236,7 @@ def test_filters_and_pages_keep_one_order(
     monkeypatch.setattr(search_module, "SMALL_INDEX", 0)  # the large-corpus code paths
     monkeypatch.setattr(search_module, "EXACT_POSTINGS", 0)
     monkeypatch.setattr(search_module, "RERANK_POSTINGS", rerank_postings)
-    store = CorpusStore(synthetic[1])
-    searcher = Searcher(store)
-    terms = [t for (t,) in store.rows("SELECT term FROM terms WHERE df >= 20 ORDER BY term")]
-    speakers = sorted(store.speakers)
+    store, searcher, terms, speakers = _opened(synthetic[1])
     rng = random.Random(3)
     kept = 0
     for _ in range(12):
@@ -251,10 +255,7 @@ def test_filters_and_pages_keep_one_order(
 
 def test_sql_reranking_is_the_reference_reranking(synthetic: tuple[Path, Path]) -> None:
     """reranked_page (one SQL statement) against corpus.exchanges.rerank over every match, filters after."""
-    store = CorpusStore(synthetic[1])
-    searcher = Searcher(store)
-    terms = [t for (t,) in store.rows("SELECT term FROM terms WHERE df >= 20 ORDER BY term")]
-    speakers = sorted(store.speakers)
+    store, searcher, terms, speakers = _opened(synthetic[1])
     rng = random.Random(4)
     compared = 0
     for _ in range(40):
