@@ -47,12 +47,12 @@ def _hangul_finder(wanted: frozenset[str], prefixes: frozenset[str]) -> re.Patte
     return re.compile("|".join(hangul)) if hangul else None
 
 
-def _lowered(text: str) -> str:
-    """`text` in lower case, character for character (the few letters that grow are left as they are)."""
-    lowered = text.lower()
-    if len(lowered) != len(text):
-        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    return lowered
+@lru_cache(maxsize=1024)
+def _head_pattern(heads: tuple[str, ...]) -> re.Pattern[str]:
+    """Word starts with one of the two-letter heads, case-insensitively: the slow, general scan."""
+    two = sorted({h.replace("'", "").replace("’", "") for h in heads})
+    alternatives = "|".join(re.escape(h[0]) + ("['’]?" + re.escape(h[1]) if len(h) > 1 else "") for h in two)
+    return re.compile(rf"(?<!{_LATIN_CHAR})(?<!{_LATIN_CHAR}['’])(?:{alternatives})", re.IGNORECASE)
 
 
 def _word_starts(text: str, heads: tuple[str, ...]) -> list[int]:
@@ -61,7 +61,11 @@ def _word_starts(text: str, heads: tuple[str, ...]) -> list[int]:
     str.find runs in C and skips ahead fast; a regular expression with look-behinds is
     tried at every position and costs several times more on the hot path.
     """
-    lowered = _lowered(text)
+    lowered = text.lower()
+    if len(lowered) != len(text) or "Σ" in text:
+        # a letter that grows when lower-cased (İ) or a sigma whose case depends on its
+        # neighbours: str.lower() and the per-word stemmer could disagree, so scan with the regex
+        return [m.start() for m in _head_pattern(heads).finditer(text)]
     found: set[int] = set()
     for head in heads:
         at = lowered.find(head)
