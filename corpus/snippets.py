@@ -20,14 +20,8 @@ _HANGUL_CHAR = "[\uac00-\ud7a3]"
 
 @lru_cache(maxsize=1024)
 def _latin_heads(wanted: frozenset[str], prefixes: frozenset[str]) -> tuple[str, ...]:
-    """What a Latin word worth stemming starts with, lower-cased: the first two letters of a
-    wanted term, and the same with an apostrophe between them (`I'm` stems to `im`)."""
-    heads: list[str] = []
-    for head in sorted({t[:2] for t in wanted | prefixes if t and not is_hangul(t[0])}):
-        heads.append(head)
-        if len(head) == 2:
-            heads += [head[0] + "'" + head[1], head[0] + "’" + head[1]]
-    return tuple(heads)
+    """What a Latin word worth stemming starts with, lower-cased: the first two letters of a wanted term."""
+    return tuple(sorted({t[:2] for t in wanted | prefixes if t and not is_hangul(t[0])}))
 
 
 @lru_cache(maxsize=1024)
@@ -49,14 +43,13 @@ def _hangul_finder(wanted: frozenset[str], prefixes: frozenset[str]) -> re.Patte
 
 @lru_cache(maxsize=1024)
 def _head_pattern(heads: tuple[str, ...]) -> re.Pattern[str]:
-    """Word starts with one of the two-letter heads, case-insensitively: the slow, general scan."""
-    two = sorted({h.replace("'", "").replace("’", "") for h in heads})
-    alternatives = "|".join(re.escape(h[0]) + ("['’]?" + re.escape(h[1]) if len(h) > 1 else "") for h in two)
+    """Word starts with one of the heads, case-insensitively: the slow, general scan."""
+    alternatives = "|".join(re.escape(h[0]) + ("['’]?" + re.escape(h[1]) if len(h) > 1 else "") for h in heads)
     return re.compile(rf"(?<!{_LATIN_CHAR})(?<!{_LATIN_CHAR}['’])(?:{alternatives})", re.IGNORECASE)
 
 
 def _word_starts(text: str, heads: tuple[str, ...]) -> list[int]:
-    """Where a Latin word starting with one of `heads` begins, in order.
+    """Where a Latin word starting with one of `heads` (two letters, or an apostrophe between them) begins, in order.
 
     str.find runs in C and skips ahead fast; a regular expression with look-behinds is
     tried at every position and costs several times more on the hot path.
@@ -67,7 +60,8 @@ def _word_starts(text: str, heads: tuple[str, ...]) -> list[int]:
         # neighbours: str.lower() and the per-word stemmer could disagree, so scan with the regex
         return [m.start() for m in _head_pattern(heads).finditer(text)]
     found: set[int] = set()
-    for head in heads:
+    # `I'm` stems to `im`: an apostrophe may stand between the two letters
+    for head in [spelling for h in heads for spelling in ((h, h[0] + "'" + h[1], h[0] + "’" + h[1]) if len(h) == 2 else (h,))]:
         at = lowered.find(head)
         while at >= 0:
             found.add(at)

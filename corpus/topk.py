@@ -49,8 +49,6 @@ class Ranked:
     """bm25 (negative: lower is better) times the turn's length prior."""
     turn_pk: int
     slot: int
-    answers: int | None = None
-    """The question the turn answers (corpus.exchanges), when the ranking query read it."""
 
 
 def _ids(values: Sequence[int] | set[int]) -> str:
@@ -128,28 +126,19 @@ def ranked_in_sql(
 
 
 def ranked_page(
-    store: CorpusStore,
-    match: str,
-    wanted: TurnFilter,
-    span: tuple[int, int] | None,
-    limit: int,
-    offset: int = 0,
-    ceiling: float | None = None,
+    store: CorpusStore, match: str, wanted: TurnFilter, span: tuple[int, int] | None, limit: int, offset: int = 0
 ) -> tuple[list[Ranked], int | None]:
     """ranked_in_sql's page and the number of matching turns, counted by the same query (a
-    window over the groups, so the match runs once); None for a page past the end, or when
-    `ceiling` keeps only the turns scoring at most that (negative: better) and so counts those."""
-    params: dict[str, object] = {"match": match, "limit": limit, "offset": offset, "ceiling": ceiling}
+    window over the groups, so the match runs once); None for a page past the end."""
+    params: dict[str, object] = {"match": match, "limit": limit, "offset": offset}
     rows, turns = sql_filters(params, wanted, span)
     sql = (
         f"WITH m AS MATERIALIZED (SELECT fts.rowid AS doc, bm25(fts) AS rank FROM fts WHERE {' AND '.join(rows)}) "  # noqa: S608 - fixed clauses, bound values
-        "SELECT MIN(m.rank * t.weight) AS score, t.pk, m.doc & 7, t.answers, COUNT(*) OVER () FROM m JOIN turns t ON t.pk = m.doc >> 3 "
-        f"{'WHERE ' + ' AND '.join(turns) if turns else ''} GROUP BY t.pk {'HAVING score <= :ceiling ' if ceiling is not None else ''}"
-        "ORDER BY score, t.pk LIMIT :limit OFFSET :offset"
+        "SELECT MIN(m.rank * t.weight) AS score, t.pk, m.doc & 7, COUNT(*) OVER () FROM m JOIN turns t ON t.pk = m.doc >> 3 "
+        f"{'WHERE ' + ' AND '.join(turns) if turns else ''} GROUP BY t.pk ORDER BY score, t.pk LIMIT :limit OFFSET :offset"
     )
     found = store.rows(sql, params)
-    total = int(found[0][4]) if found and ceiling is None else None
-    return [Ranked(score, pk, slot, answers) for score, pk, slot, answers, _ in found], total
+    return [Ranked(score, pk, slot) for score, pk, slot, _ in found], (int(found[0][3]) if found else None)
 
 
 def top_turns(store: CorpusStore, phrases: Sequence[Phrase], wanted: TurnFilter, need: int) -> list[Ranked] | None:

@@ -258,14 +258,15 @@ def test_sql_reranking_is_the_reference_reranking(synthetic: tuple[Path, Path]) 
     store, searcher, terms, speakers = _opened(synthetic[1])
     rng = random.Random(4)
     compared = 0
+    meta = {pk: (speaker, start) for pk, speaker, start in store.rows("SELECT pk, speaker, start_seconds FROM turns")}
+    question_of = dict(store.rows("SELECT pk, answers FROM turns WHERE answers IS NOT NULL"))
     for _ in range(40):
         phrases, match = _phrases(searcher, " ".join(rng.sample(terms, rng.choice([1, 2, 3]))))
         wanted = rng.choice(
             [TurnFilter(), TurnFilter(slot=rng.choice([0, 1])), TurnFilter(speaker=rng.choice(speakers)), TurnFilter(start=60, end=900)]
         )
         every, _ = ranked_page(store, match, TurnFilter(slot=wanted.slot), None, -1)
-        facts = Exchanges({r.turn_pk: -r.score for r in every}, {r.turn_pk: r.answers for r in every if r.answers is not None})
-        meta = {pk: (speaker, start) for pk, speaker, start in store.rows("SELECT pk, speaker, start_seconds FROM turns")}
+        facts = Exchanges({r.turn_pk: -r.score for r in every}, question_of)
         expected = [(pk, -score) for pk, score in rerank([r.turn_pk for r in every], facts) if wanted.accepts(*meta[pk])]
         found, total = ranking.reranked_page(store, ranking.Matching(match, phrases, wanted), 10**6)
         assert [(r.turn_pk, r.score) for r in found] == expected
