@@ -42,6 +42,8 @@ def ranked_turns(store: CorpusStore, matching: Matching, offset: int, limit: int
     """The page [offset, offset + limit) of the matching turns, best first, and the number of
     matching turns when the ranking query counted them (None otherwise)."""
     if matching.rerank:
+        if store.small:
+            return reranked_in_memory(store, matching, limit, offset)
         return reranked_page(store, matching, limit, offset)
     if matching.champions and offset + limit <= CHAMPION_DEPTH:
         best = top_turns(store, matching.phrases, matching.wanted, offset + limit)
@@ -70,3 +72,32 @@ def reranked_page(store: CorpusStore, matching: Matching, limit: int, offset: in
     )
     found = store.rows(sql, params)
     return [Ranked(score, pk, slot) for score, pk, slot, _ in found], (int(found[0][3]) if found else None)
+
+
+def reranked_in_memory(store: CorpusStore, matching: Matching, limit: int, offset: int = 0) -> tuple[list[Ranked], int | None]:
+    """reranked_page's answer, from FTS5's scores and the turn facts held in memory: the same
+    operations on the same doubles (FTS5 scores, SQLite multiplies and adds IEEE doubles as Python
+    does), so the same scores, order and number."""
+    params: dict[str, object] = {"match": matching.match}
+    rows, _ = sql_filters(params, TurnFilter(slot=matching.wanted.slot), matching.span)
+    facts = store.turn_facts
+    relevance: dict[int, float] = {}
+    slots: dict[int, int] = {}
+    for doc, rank in store.rows(f"SELECT fts.rowid, bm25(fts) FROM fts WHERE {' AND '.join(rows)}", params):  # noqa: S608 - fixed clauses
+        pk = doc >> 3
+        value = rank * facts[pk].weight
+        held = relevance.get(pk)
+        if held is None or value < held:
+            relevance[pk], slots[pk] = value, doc & 7
+    asked = {facts[pk].question for pk in relevance} - {None}
+    wanted = matching.wanted
+    scored = []
+    for pk, value in relevance.items():
+        turn = facts[pk]
+        if not wanted.accepts(turn.speaker, turn.start_seconds):
+            continue
+        handed = relevance.get(turn.question) if turn.question is not None else None
+        score = (-value + INHERIT * (-handed if handed is not None else 0.0)) * (DEMOTE if pk in asked else 1.0)
+        scored.append(Ranked(-score, pk, slots[pk]))
+    scored.sort(key=lambda r: (r.score, r.turn_pk))
+    return scored[offset : offset + limit], (len(scored) or None) if offset < len(scored) else None

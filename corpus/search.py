@@ -29,7 +29,7 @@ from corpus.model import Turn, format_timestamp
 from corpus.phonetic import english_key, hangul_key, respell, romanize
 from corpus.query import ParsedQuery, Term, fts_group, fts_match, parse_query
 from corpus.ranking import Matching, ranked_turns
-from corpus.snippets import make_snippet, shorten
+from corpus.snippets import make_snippet, preview
 from corpus.store import CorpusStore
 from corpus.times import parse_time
 from corpus.tokenize import hangul_bigrams, latin_terms, stem
@@ -39,7 +39,6 @@ from corpus.uris import episode_url, turn_uri
 SearchLanguage = Literal["any", "en", "ko"]
 MAX_LIMIT = 50
 EXACT_POSTINGS = 1000  # below this many matching documents, scoring them all in SQL is cheap
-SMALL_INDEX = 1000  # documents: an index this small scores and re-ranks every match of every query
 RERANK_POSTINGS = 5000  # up to this many, every match is scored and re-ranked by exchanges (corpus.ranking)
 
 
@@ -248,7 +247,7 @@ class Searcher:
         span = self.store.episode_docs(episode_pk) if episode_pk is not None else None
         match = fts_match(expansion.terms)
         params: dict[str, object] = {"match": match}
-        if self.store.fts_totals[0] <= SMALL_INDEX:  # score every match
+        if self.store.small:  # score every match
             champions, rerank = False, True
         else:
             postings = self._postings(phrases)  # of the whole index: filters and pages keep one order
@@ -258,15 +257,13 @@ class Searcher:
         ranked, total = ranked_turns(self.store, matching, offset, limit)
         if total is None:
             total = self._count(params, wanted, span)
-        data = dict(self.store.rows(
-            "SELECT pk, data FROM turns WHERE pk IN (SELECT value FROM json_each(?))", (json.dumps([r.turn_pk for r in ranked]),)
-        ))
+        turns = self.store.turns([r.turn_pk for r in ranked])
         languages = self.store.slot_languages
         shown = expansion.terms + expansion.highlight
         terms = {t for term in shown for t in term.terms if not term.prefix}
         prefixes = {term.terms[-1] for term in shown if term.prefix}
         hits = [
-            self._hit(Turn.model_validate_json(data[r.turn_pk]), languages[r.slot], language, terms, prefixes) for r in ranked
+            self._hit(turns[r.turn_pk], languages[r.slot], language, terms, prefixes) for r in ranked
         ]
         return SearchResult(
             query=query,
@@ -313,7 +310,7 @@ class Searcher:
             timestamp=turn.timestamp,
             language=language,
             snippet=make_snippet(turn.text[language], terms, prefixes),
-            translation=shorten(turn.text[other]) if other else None,
+            translation=preview(turn.text[other]) if other else None,
             uri=turn_uri(turn.episode_id, turn.ordinal),
             url=episode_url(episode, turn.start_seconds),
         )

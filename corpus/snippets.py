@@ -48,6 +48,23 @@ def _head_pattern(heads: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"(?<!{_LATIN_CHAR})(?<!{_LATIN_CHAR}['’])(?:{alternatives})", re.IGNORECASE)
 
 
+_ASCII_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def _is_latin_char(char: str) -> bool:
+    return char in _ASCII_WORD_CHARS if char.isascii() else _IS_LATIN_CHAR.match(char) is not None
+
+
+def _starts_word(text: str, at: int) -> bool:
+    """Whether no Latin letter comes right before `at`, nor one and an apostrophe (`don'`)."""
+    if not at:
+        return True
+    before = text[at - 1]
+    if before in "'’":
+        return at < 2 or not _is_latin_char(text[at - 2])
+    return not _is_latin_char(before)
+
+
 def _word_starts(text: str, heads: tuple[str, ...]) -> list[int]:
     """Where a Latin word starting with one of `heads` (two letters, or an apostrophe between them) begins, in order.
 
@@ -60,17 +77,21 @@ def _word_starts(text: str, heads: tuple[str, ...]) -> list[int]:
         # neighbours: str.lower() and the per-word stemmer could disagree, so scan with the regex
         return [m.start() for m in _head_pattern(heads).finditer(text)]
     found: set[int] = set()
-    # `I'm` stems to `im`: an apostrophe may stand between the two letters
-    for head in [spelling for h in heads for spelling in ((h, h[0] + "'" + h[1], h[0] + "’" + h[1]) if len(h) == 2 else (h,))]:
+    for head in heads:
         at = lowered.find(head)
         while at >= 0:
             found.add(at)
             at = lowered.find(head, at + 1)
-    return [
-        at
-        for at in sorted(found)  # not inside a word, nor after `don'`
-        if not at or not (_IS_LATIN_CHAR.match(text, at - 1) or (text[at - 1] in "'’" and _IS_LATIN_CHAR.match(text, at - 2)))
-    ]
+    if "'" in lowered or "’" in lowered:
+        # `I'm` stems to `im`: a head's two letters may stand either side of an apostrophe
+        paired = {h for h in heads if len(h) == 2}
+        for mark in "'’":
+            at = lowered.find(mark, 1)
+            while at >= 0:
+                if lowered[at - 1] + lowered[at + 1 : at + 2] in paired:
+                    found.add(at - 1)
+                at = lowered.find(mark, at + 1)
+    return [at for at in sorted(found) if _starts_word(text, at)]
 
 
 def match_spans(text: str, terms: Collection[str], prefixes: Collection[str] = ()) -> list[tuple[int, int]]:
@@ -150,9 +171,22 @@ def _best_window(spans: list[tuple[int, int]], limit: int) -> int:
     return best_start
 
 
+@lru_cache(maxsize=4096)
+def display_text(text: str) -> str:
+    """A turn's text as snippets show it: typography folded, white space collapsed. Kept for
+    the texts of recent hits (the store keeps their turns, so the same strings come back)."""
+    return " ".join(fold_typography(text).split())
+
+
+@lru_cache(maxsize=4096)
+def preview(text: str) -> str:
+    """shorten(text), kept for the texts of recent hits (shown as their other language)."""
+    return shorten(text)
+
+
 def make_snippet(text: str, terms: Collection[str], prefixes: Collection[str] = (), limit: int = SNIPPET_CHARS) -> str:
     """The window of about `limit` characters holding the most matches, matches in **bold**."""
-    text = " ".join(fold_typography(text).split())
+    text = display_text(text)
     spans = match_spans(text, terms, prefixes)
     if not spans:
         return shorten(text, limit)

@@ -14,18 +14,30 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz, process
 
 from corpus.bm25 import Phrase, averages
 from corpus.errors import IndexError_, UnknownEpisode, UnknownSpeaker
 from corpus.index.schema import SLOTS
-from corpus.model import Episode, Speaker
+from corpus.model import Episode, Speaker, Turn
 from corpus.speakers import label_variants
 
 MAX_NAME_CHARS = 200  # longer ids and names match nothing: no fuzzy suggestions for them
 PHRASE_CACHE = 4096  # phrase document counts kept (the index never changes under an open store)
+SMALL_INDEX = 1000  # documents: an index this small scores and re-ranks every match of every query, in memory
+TURN_CACHE = 2048  # parsed turns kept: the hits of recent searches, which the next ones often share
+
+
+class TurnFacts(NamedTuple):
+    """What ranking reads of a turn besides its text."""
+
+    weight: float
+    question: int | None
+    """pk of the host question this turn answers (corpus.exchanges), if any."""
+    speaker: str
+    start_seconds: int
 
 
 class CorpusStore:
@@ -41,6 +53,8 @@ class CorpusStore:
         self._lock = threading.Lock()
         self._phrase_hits: dict[Phrase, int] = {}
         self._phrase_lock = threading.Lock()
+        self._turns: dict[int, Turn] = {}
+        self._turns_lock = threading.Lock()
 
     def close(self) -> None:
         self._conn.close()
@@ -56,6 +70,31 @@ class CorpusStore:
                 return conn.execute(sql, params).fetchall()
             except sqlite3.DatabaseError as exc:
                 raise IndexError_(f"the index {self.path} cannot answer ({exc}); rebuild it with the 'ingest' command") from exc
+
+    # --- turns ----------------------------------------------------------
+    def turns(self, pks: Sequence[int]) -> dict[int, Turn]:
+        """The turns with these pks (those that exist), parsed once and kept: the last TURN_CACHE used."""
+        with self._turns_lock:
+            found = {pk: self._turns.pop(pk) for pk in pks if pk in self._turns}
+            self._turns.update(found)  # moved to the young end
+        missing = [pk for pk in pks if pk not in found]
+        if missing:
+            rows = self.rows("SELECT pk, data FROM turns WHERE pk IN (SELECT value FROM json_each(?))", (json.dumps(missing),))
+            fresh = {pk: Turn.model_validate_json(data) for pk, data in rows}
+            with self._turns_lock:
+                self._turns.update(fresh)
+                while len(self._turns) > TURN_CACHE:
+                    self._turns.pop(next(iter(self._turns)))
+            found.update(fresh)
+        return found
+
+    @cached_property
+    def turn_facts(self) -> dict[int, TurnFacts]:
+        """Every turn's ranking facts by pk, held in memory: read for small indexes only (corpus.ranking)."""
+        return {
+            pk: TurnFacts(weight, question, speaker, start)
+            for pk, weight, question, speaker, start in self.rows("SELECT pk, weight, answers, speaker, start_seconds FROM turns")
+        }
 
     # --- episodes -------------------------------------------------------
     @cached_property
@@ -153,6 +192,11 @@ class CorpusStore:
         return {term: df for term, df in rows}
 
     # --- ranking statistics -----------------------------------------------
+    @property
+    def small(self) -> bool:
+        """At most SMALL_INDEX documents: every query scores all its matches (corpus.ranking)."""
+        return self.fts_totals[0] <= SMALL_INDEX
+
     @cached_property
     def fts_totals(self) -> tuple[int, int]:
         """(documents, tokens) as FTS5 counts them for bm25(): its averages record."""

@@ -16,10 +16,12 @@ import pytest
 from bench.synthetic import generate
 from corpus import ranking, topk
 from corpus import search as search_module
+from corpus import store as store_module
 from corpus.bm25 import Phrase, idf, impact, read_varint, score, score_body
 from corpus.exchanges import Exchanges, rerank
 from corpus.index.build import build_index
 from corpus.index.champions import ChampionBuilder
+from corpus.model import Turn
 from corpus.query import fts_group, fts_match, parse_query
 from corpus.search import Searcher
 from corpus.snippets import match_spans
@@ -190,7 +192,7 @@ def test_search_is_the_same_on_either_path(synthetic: tuple[Path, Path], monkeyp
         return found
 
     monkeypatch.setattr(ranking, "top_turns", counted)
-    monkeypatch.setattr(search_module, "SMALL_INDEX", 0)
+    monkeypatch.setattr(store_module, "SMALL_INDEX", 0)
     monkeypatch.setattr(search_module, "RERANK_POSTINGS", 0)  # the plain BM25 order, which the champion lists serve
     monkeypatch.setattr(search_module, "EXACT_POSTINGS", 0)
     fast = [searcher.search(**{"limit": 3, **case}) for case in cases]  # type: ignore[arg-type]
@@ -233,7 +235,7 @@ def test_filters_and_pages_keep_one_order(
 ) -> None:
     """Re-ranked by exchanges or not, a filtered search lists the turns the unfiltered one lists,
     in the same order, and two pages of five are the first ten."""
-    monkeypatch.setattr(search_module, "SMALL_INDEX", 0)  # the large-corpus code paths
+    monkeypatch.setattr(store_module, "SMALL_INDEX", 0)  # the large-corpus code paths
     monkeypatch.setattr(search_module, "EXACT_POSTINGS", 0)
     monkeypatch.setattr(search_module, "RERANK_POSTINGS", rerank_postings)
     store, searcher, terms, speakers = _opened(synthetic[1])
@@ -254,7 +256,8 @@ def test_filters_and_pages_keep_one_order(
 
 
 def test_sql_reranking_is_the_reference_reranking(synthetic: tuple[Path, Path]) -> None:
-    """reranked_page (one SQL statement) against corpus.exchanges.rerank over every match, filters after."""
+    """reranked_page (one SQL statement) against corpus.exchanges.rerank over every match, filters after;
+    reranked_in_memory against reranked_page."""
     store, searcher, terms, speakers = _opened(synthetic[1])
     rng = random.Random(4)
     compared = 0
@@ -268,9 +271,14 @@ def test_sql_reranking_is_the_reference_reranking(synthetic: tuple[Path, Path]) 
         every, _ = ranked_page(store, match, TurnFilter(slot=wanted.slot), None, -1)
         facts = Exchanges({r.turn_pk: -r.score for r in every}, question_of)
         expected = [(pk, -score) for pk, score in rerank([r.turn_pk for r in every], facts) if wanted.accepts(*meta[pk])]
-        found, total = ranking.reranked_page(store, ranking.Matching(match, phrases, wanted), 10**6)
+        matching = ranking.Matching(match, phrases, wanted)
+        found, total = ranking.reranked_page(store, matching, 10**6)
         assert [(r.turn_pk, r.score) for r in found] == expected
         assert total == (len(expected) or None)
+        # the in-memory re-ranking of small indexes: the same page, scores, slots and number
+        assert ranking.reranked_in_memory(store, matching, 10**6) == (found, total)
+        offset = rng.randrange(len(expected) + 2)
+        assert ranking.reranked_in_memory(store, matching, 5, offset) == ranking.reranked_page(store, matching, 5, offset)
         compared += len(expected)
     assert compared > 500
     store.close()
@@ -286,7 +294,7 @@ def test_exchanges_reorder_the_synthetic_corpus(synthetic: tuple[Path, Path], mo
     reranked = [[h.turn_id for h in searcher.search(q).hits] for q in queries]
     monkeypatch.setattr(search_module, "EXACT_POSTINGS", 0)
     monkeypatch.setattr(search_module, "RERANK_POSTINGS", 0)
-    monkeypatch.setattr(search_module, "SMALL_INDEX", 0)
+    monkeypatch.setattr(store_module, "SMALL_INDEX", 0)
     plain = [[h.turn_id for h in searcher.search(q).hits] for q in queries]
     assert sum(a != b for a, b in zip(reranked, plain, strict=True)) >= 3
     store.close()
@@ -345,3 +353,43 @@ def test_champion_impacts_are_bm25_impacts() -> None:
         kept = dict((d, -v) for v, d in builder.pending["t"])
         if doc in kept:
             assert kept[doc] == pytest.approx(impact(counts["t"], length, 37.5, weight), rel=1e-12)
+
+
+def test_turn_cache_keeps_the_turns_it_was_asked_for(index_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """store.turns: the parsed turns of the pks asked (unknown pks left out), whatever the cache holds."""
+    monkeypatch.setattr(store_module, "TURN_CACHE", 3)
+    store = CorpusStore(index_path)
+    expected = {pk: Turn.model_validate_json(data) for pk, data in store.rows("SELECT pk, data FROM turns")}
+    rng = random.Random(6)
+    pks = sorted(expected)
+    for _ in range(50):
+        asked = [*rng.sample(pks, rng.randint(1, 6)), max(pks) + 1]
+        assert store.turns(asked) == {pk: expected[pk] for pk in asked if pk in expected}
+        assert len(store._turns) <= 3
+    store.close()
+
+
+def test_small_index_search_equals_the_sql_path(index_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the bundled corpus, re-ranking in memory gives the results the SQL statement gives, filters and pages
+    included (no prefix query: a large index does not re-rank those)."""
+    store = CorpusStore(index_path)
+    searcher = Searcher(store)
+    speaker = sorted(store.speakers)[0]
+    cases: list[dict[str, object]] = [
+        {"query": "agent builder evals"}, {"query": "에이전트 평가"}, {"query": "model", "language": "en", "limit": 4},
+        {"query": "prompt optimization", "speaker": speaker}, {"query": "platform", "start": "00:10:00", "end": "00:30:00"},
+        {"query": '"agent builder"', "limit": 3},
+    ]
+    assert store.small
+
+    def pages(case: dict[str, object]) -> list[object]:
+        first = searcher.search(**case)  # type: ignore[arg-type]
+        second = searcher.search(**case, cursor=first.next_cursor) if first.next_cursor else None  # type: ignore[arg-type]
+        return [first.model_dump(), second.model_dump() if second else None]
+
+    in_memory = [pages(case) for case in cases]
+    monkeypatch.setattr(store_module, "SMALL_INDEX", 0)
+    monkeypatch.setattr(search_module, "RERANK_POSTINGS", 10**12)
+    assert not store.small
+    assert [pages(case) for case in cases] == in_memory
+    store.close()
