@@ -1,8 +1,8 @@
 """The order of a search's hits: BM25 (corpus.topk), re-ranked by exchanges where that is affordable.
 
 Re-ranking (corpus.exchanges) needs every matching turn: a turn far down the BM25
-order can climb by what its question hands on. So a query re-ranks, in one SQL
-statement, when its matches are few enough to score them all (`Matching.rerank`, decided from the
+order can climb by what its question hands on. So a query re-ranks (in one SQL
+statement, or in memory for a small index) when its matches are few enough to score them all (`Matching.rerank`, decided from the
 index's document frequencies, never from the filters or the page, so filtering
 and paging keep one order). A query over words common across a large corpus
 keeps the plain BM25 order, which the champion lists serve without scoring every
@@ -35,7 +35,7 @@ class Matching:
     champions: bool = False
     """Whether the champion lists may serve the plain BM25 order (common terms, no episode filter)."""
     rerank: bool = True
-    """Whether to re-rank by exchanges (every match is then scored)."""
+    """Whether to re-rank by exchanges (every match is then scored: in SQL, or in memory for a small index)."""
 
 
 def ranked_turns(store: CorpusStore, matching: Matching, offset: int, limit: int) -> tuple[list[Ranked], int | None]:
@@ -77,7 +77,9 @@ def reranked_page(store: CorpusStore, matching: Matching, limit: int, offset: in
 def reranked_in_memory(store: CorpusStore, matching: Matching, limit: int, offset: int = 0) -> tuple[list[Ranked], int | None]:
     """reranked_page's answer, from FTS5's scores and the turn facts held in memory: the same
     operations on the same doubles (FTS5 scores, SQLite multiplies and adds IEEE doubles as Python
-    does), so the same scores, order and number."""
+    does), so the same scores, order and number. A negative limit means no limit, as in SQL. When a
+    turn's two languages score exactly the same, the first document (the lower slot) names the
+    language; SQLite's MIN() keeps the first row it meets too, though it does not promise to."""
     params: dict[str, object] = {"match": matching.match}
     rows, _ = sql_filters(params, TurnFilter(slot=matching.wanted.slot), matching.span)
     facts = store.turn_facts
@@ -85,6 +87,8 @@ def reranked_in_memory(store: CorpusStore, matching: Matching, limit: int, offse
     slots: dict[int, int] = {}
     for doc, rank in store.rows(f"SELECT fts.rowid, bm25(fts) FROM fts WHERE {' AND '.join(rows)}", params):  # noqa: S608 - fixed clauses
         pk = doc >> 3
+        if pk not in facts:
+            continue  # a document without its turn: the SQL join drops it too
         value = rank * facts[pk].weight
         held = relevance.get(pk)
         if held is None or value < held:
@@ -100,4 +104,5 @@ def reranked_in_memory(store: CorpusStore, matching: Matching, limit: int, offse
         score = (-value + INHERIT * (-handed if handed is not None else 0.0)) * (DEMOTE if pk in asked else 1.0)
         scored.append(Ranked(-score, pk, slots[pk]))
     scored.sort(key=lambda r: (r.score, r.turn_pk))
-    return scored[offset : offset + limit], (len(scored) or None) if offset < len(scored) else None
+    page = scored[offset:] if limit < 0 else scored[offset : offset + limit]
+    return page, (len(scored) if page else None)

@@ -52,11 +52,12 @@ _ASCII_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW
 
 
 def _is_latin_char(char: str) -> bool:
+    """A word character that is not Hangul nor `_`: a letter or digit of a Latin-script word."""
     return char in _ASCII_WORD_CHARS if char.isascii() else _IS_LATIN_CHAR.match(char) is not None
 
 
 def _starts_word(text: str, at: int) -> bool:
-    """Whether no Latin letter comes right before `at`, nor one and an apostrophe (`don'`)."""
+    """Whether no Latin word character comes right before `at`, nor one and an apostrophe (`don'`)."""
     if not at:
         return True
     before = text[at - 1]
@@ -171,16 +172,18 @@ def _best_window(spans: list[tuple[int, int]], limit: int) -> int:
     return best_start
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2048)
 def display_text(text: str) -> str:
     """A turn's text as snippets show it: typography folded, white space collapsed. Kept for
-    the texts of recent hits (the store keeps their turns, so the same strings come back)."""
+    the texts of recent hits (the store keeps their turns, so the same strings come back); the
+    cache holds each text twice, so its size is 2,048 turns' text, a few MB for a transcript."""
     return " ".join(fold_typography(text).split())
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2048)
 def preview(text: str) -> str:
-    """shorten(text), kept for the texts of recent hits (shown as their other language)."""
+    """shorten(text), kept for the texts of recent hits (shown as their other language); the
+    cache keeps the texts themselves alive too, like display_text's."""
     return shorten(text)
 
 

@@ -73,7 +73,10 @@ class CorpusStore:
 
     # --- turns ----------------------------------------------------------
     def turns(self, pks: Sequence[int]) -> dict[int, Turn]:
-        """The turns with these pks (those that exist), parsed once and kept: the last TURN_CACHE used."""
+        """The turns with these pks (those that exist), parsed once and kept: the last TURN_CACHE used.
+
+        The same Turn objects go to every caller, in any thread: read them, never change them
+        (the models are frozen, but a turn's `text` is a plain dict)."""
         with self._turns_lock:
             found = {pk: self._turns.pop(pk) for pk in pks if pk in self._turns}
             self._turns.update(found)  # moved to the young end

@@ -263,6 +263,7 @@ def test_sql_reranking_is_the_reference_reranking(synthetic: tuple[Path, Path]) 
     compared = 0
     meta = {pk: (speaker, start) for pk, speaker, start in store.rows("SELECT pk, speaker, start_seconds FROM turns")}
     question_of = dict(store.rows("SELECT pk, answers FROM turns WHERE answers IS NOT NULL"))
+    episode_pks = sorted(store.episode_pks.values())
     for _ in range(40):
         phrases, match = _phrases(searcher, " ".join(rng.sample(terms, rng.choice([1, 2, 3]))))
         wanted = rng.choice(
@@ -275,10 +276,14 @@ def test_sql_reranking_is_the_reference_reranking(synthetic: tuple[Path, Path]) 
         found, total = ranking.reranked_page(store, matching, 10**6)
         assert [(r.turn_pk, r.score) for r in found] == expected
         assert total == (len(expected) or None)
-        # the in-memory re-ranking of small indexes: the same page, scores, slots and number
+        # the in-memory re-ranking of small indexes: the same page, scores, slots and number,
+        # for any page (a negative limit is no limit, as in SQL), within one episode too
         assert ranking.reranked_in_memory(store, matching, 10**6) == (found, total)
-        offset = rng.randrange(len(expected) + 2)
-        assert ranking.reranked_in_memory(store, matching, 5, offset) == ranking.reranked_page(store, matching, 5, offset)
+        offset = rng.randrange(len(expected) + 12)
+        for limit in (5, 1, 0, -1):
+            assert ranking.reranked_in_memory(store, matching, limit, offset) == ranking.reranked_page(store, matching, limit, offset)
+        within = ranking.Matching(match, phrases, wanted, store.episode_docs(rng.choice(episode_pks)))
+        assert ranking.reranked_in_memory(store, within, 10**6) == ranking.reranked_page(store, within, 10**6)
         compared += len(expected)
     assert compared > 500
     store.close()
@@ -374,20 +379,21 @@ def test_small_index_search_equals_the_sql_path(index_path: Path, monkeypatch: p
     included (no prefix query: a large index does not re-rank those)."""
     store = CorpusStore(index_path)
     searcher = Searcher(store)
-    speaker = sorted(store.speakers)[0]
     cases: list[dict[str, object]] = [
         {"query": "agent builder evals"}, {"query": "에이전트 평가"}, {"query": "model", "language": "en", "limit": 4},
-        {"query": "prompt optimization", "speaker": speaker}, {"query": "platform", "start": "00:10:00", "end": "00:30:00"},
+        {"query": "prompt optimization", "speaker": "sherwin"}, {"query": "platform", "start": "00:10:00", "end": "00:30:00"},
+        {"query": "evals", "episode": "latent-space-devday-2025", "limit": 3},
         {"query": '"agent builder"', "limit": 3},
     ]
     assert store.small
 
-    def pages(case: dict[str, object]) -> list[object]:
+    def pages(case: dict[str, object]) -> tuple[dict[str, object], dict[str, object] | None]:
         first = searcher.search(**case)  # type: ignore[arg-type]
         second = searcher.search(**case, cursor=first.next_cursor) if first.next_cursor else None  # type: ignore[arg-type]
-        return [first.model_dump(), second.model_dump() if second else None]
+        return first.model_dump(), second.model_dump() if second else None
 
     in_memory = [pages(case) for case in cases]
+    assert all(first["hits"] for first, _ in in_memory)
     monkeypatch.setattr(store_module, "SMALL_INDEX", 0)
     monkeypatch.setattr(search_module, "RERANK_POSTINGS", 10**12)
     assert not store.small
