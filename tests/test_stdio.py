@@ -145,3 +145,85 @@ def test_a_signal_stops_the_server_cleanly(index_path: Path, signum: signal.Sign
     assert elapsed < 5, f"took {elapsed:.1f}s to stop"
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr[-2000:]
     assert f"{signum.name} received" in stderr
+
+
+# A server with tools that misbehave on purpose, served by our stdio transport.
+NOISY_SERVER = '''
+import os, sys
+from mcp.server.mcpserver import MCPServer
+from mcp_server.stdio import run_stdio
+
+server = MCPServer("noisy")
+
+@server.tool()
+def noisy(size: int = 10) -> str:
+    """Prints to stdout, runs a child that writes to its stdout and reads stdin, returns `size` characters."""
+    print("stray print")
+    sys.stdout.flush()
+    os.system("echo stray child; cat > /dev/null")
+    return "x" * size
+
+sys.exit(run_stdio(server))
+'''
+
+
+def _noisy(stdout: IO[bytes] | int = subprocess.PIPE, stderr: IO[bytes] | int = subprocess.PIPE) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-c", NOISY_SERVER], stdin=subprocess.PIPE, stdout=stdout, stderr=stderr, cwd=REPO
+    )
+
+
+def _noisy_call(number: int, size: int) -> bytes:
+    return _rpc(number, "tools/call", {"name": "noisy", "arguments": {"size": size}})
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes")
+def test_pipes_carry_only_protocol_whatever_a_tool_prints(tmp_path: Path) -> None:
+    """Over pipes (the event-loop transport): a tool's print and a child's output go to stderr, a
+    child reading stdin reads nothing, and a 300 KB answer (several pipe buffers) and a 200 KB
+    request line, read slowly, arrive whole."""
+    long_line = _rpc(3, "tools/call", {"name": "noisy", "arguments": {"size": 5, "pad": "y" * 200_000}})
+    with _noisy() as process:
+        assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+        process.stdin.write(b"".join([*HANDSHAKE, _noisy_call(2, 300_000), long_line, _noisy_call(4, 3)]))
+        process.stdin.flush()
+        time.sleep(1)  # the server meets a full pipe and waits for us
+        answers = [json.loads(process.stdout.readline()) for _ in range(4)]
+        process.stdin.close()
+        assert process.wait(timeout=10) == 0
+        rest, stderr = process.stdout.read(), process.stderr.read().decode()
+    by_id = {a["id"]: a for a in answers}  # calls run concurrently: answers come in any order
+    assert sorted(by_id) == [1, 2, 3, 4]
+    assert by_id[2]["result"]["content"][0]["text"] == "x" * 300_000
+    assert by_id[3]["result"]["content"][0]["text"] == "x" * 5  # the long line was read whole (`pad` is ignored)
+    assert by_id[4]["result"]["content"][0]["text"] == "xxx"
+    assert rest == b""
+    assert stderr.count("stray print") == 3 and stderr.count("stray child") == 3
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes")
+@pytest.mark.parametrize("where", ["file", "shared with stderr"])
+def test_stdout_that_is_not_our_own_pipe_is_served_by_threads(tmp_path: Path, where: str) -> None:
+    """stdout a file, or a pipe stderr writes to too (`2>&1`): the thread-based transport serves,
+    nothing is lost, and the stray output still stays off the protocol lines."""
+    out_path = tmp_path / "out"
+    with out_path.open("wb") as out:
+        process = _noisy(stdout=out, stderr=subprocess.DEVNULL) if where == "file" else _noisy(stderr=subprocess.STDOUT)
+        with process:
+            assert process.stdin is not None
+            process.stdin.write(b"".join([*HANDSHAKE, _noisy_call(2, 70_000)]))
+            process.stdin.flush()
+            if process.stdout is not None:  # the pipe it shares with stderr: read up to the second answer
+                while b'"id":2' not in (line := process.stdout.readline()):
+                    assert line, "stdout closed early"
+                    out.write(line)
+                out.write(line)
+            else:
+                deadline = time.monotonic() + 20
+                while b'"id":2' not in out_path.read_bytes() and time.monotonic() < deadline:
+                    time.sleep(0.05)
+            process.stdin.close()  # EOF once answered: closing first would cancel the call
+            assert process.wait(timeout=20) == 0
+    lines = [json.loads(line) for line in out_path.read_bytes().splitlines() if line.startswith(b"{")]
+    assert [m["id"] for m in lines] == [1, 2]
+    assert lines[1]["result"]["content"][0]["text"] == "x" * 70_000
