@@ -14,10 +14,11 @@ and filters run inside the SQL, before the limit.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Literal, TypedDict
 
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz, process
@@ -80,11 +81,30 @@ class Expansion:
     """Terms shown in bold but not matched on (Korean counterparts of an English query)."""
 
 
+class _TurnFields(TypedDict):
+    """The fields of a hit that depend on its turn alone."""
+
+    turn_id: str
+    episode_id: str
+    ordinal: int
+    speaker: str
+    speaker_name: str
+    start_seconds: int
+    timestamp: str
+    uri: str
+    url: str
+
+
+TURN_FIELDS_CACHE = 2048  # turns whose hit fields are kept, like the store's parsed turns
+
+
 class Searcher:
     """Search over one CorpusStore; holds the lazily built helper tables."""
 
     def __init__(self, store: CorpusStore) -> None:
         self.store = store
+        self._turn_fields: dict[int, _TurnFields] = {}
+        self._turn_fields_lock = threading.Lock()
 
     @cached_property
     def _vocab_words(self) -> list[str]:
@@ -260,11 +280,9 @@ class Searcher:
         turns = self.store.turns([r.turn_pk for r in ranked])
         languages = self.store.slot_languages
         shown = expansion.terms + expansion.highlight
-        terms = {t for term in shown for t in term.terms if not term.prefix}
-        prefixes = {term.terms[-1] for term in shown if term.prefix}
-        hits = [
-            self._hit(turns[r.turn_pk], languages[r.slot], language, terms, prefixes) for r in ranked
-        ]
+        terms = frozenset(t for term in shown for t in term.terms if not term.prefix)
+        prefixes = frozenset(term.terms[-1] for term in shown if term.prefix)
+        hits = [self._hit(r.turn_pk, turns[r.turn_pk], languages[r.slot], language, terms, prefixes) for r in ranked]
         return SearchResult(
             query=query,
             searched=list(dict.fromkeys(term.surface for term in expansion.terms)),
@@ -295,24 +313,38 @@ class Searcher:
         sql = f"SELECT COUNT(DISTINCT fts.rowid >> 3) FROM fts {join}WHERE {where}"  # noqa: S608 - fixed clauses
         return int(self.store.rows(sql, params)[0][0])
 
-    def _hit(self, turn: Turn, matched: str, wanted: str, terms: set[str], prefixes: set[str]) -> SearchHit:
+    def _fields(self, pk: int, turn: Turn) -> _TurnFields:
+        with self._turn_fields_lock:
+            found = self._turn_fields.get(pk)
+        if found is None:
+            speaker = self.store.speakers.get(turn.speaker)
+            found = _TurnFields(
+                turn_id=turn.id,
+                episode_id=turn.episode_id,
+                ordinal=turn.ordinal,
+                speaker=turn.speaker,
+                speaker_name=speaker.name if speaker else turn.speaker,
+                start_seconds=turn.start_seconds,
+                timestamp=turn.timestamp,
+                uri=turn_uri(turn.episode_id, turn.ordinal),
+                url=episode_url(self.store.episodes[turn.episode_id], turn.start_seconds),
+            )
+            with self._turn_fields_lock:
+                if len(self._turn_fields) >= TURN_FIELDS_CACHE:
+                    self._turn_fields.pop(next(iter(self._turn_fields)))
+                self._turn_fields[pk] = found
+        return found
+
+    def _hit(
+        self, pk: int, turn: Turn, matched: str, wanted: str, terms: frozenset[str], prefixes: frozenset[str]
+    ) -> SearchHit:
         language = wanted if wanted != "any" else matched
         other = next((lang for lang in turn.text if lang != language), None)
-        episode = self.store.episodes[turn.episode_id]
-        speaker = self.store.speakers.get(turn.speaker)
         return SearchHit(
-            turn_id=turn.id,
-            episode_id=turn.episode_id,
-            ordinal=turn.ordinal,
-            speaker=turn.speaker,
-            speaker_name=speaker.name if speaker else turn.speaker,
-            start_seconds=turn.start_seconds,
-            timestamp=turn.timestamp,
+            **self._fields(pk, turn),
             language=language,
             snippet=make_snippet(turn.text[language], terms, prefixes),
             translation=preview(turn.text[other]) if other else None,
-            uri=turn_uri(turn.episode_id, turn.ordinal),
-            url=episode_url(episode, turn.start_seconds),
         )
 
 
