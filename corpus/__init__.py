@@ -7,12 +7,48 @@ This package never imports `mcp`: it is usable on its own.
     hits = Searcher(CorpusStore(Path("index.sqlite"))).search("Apps SDK").hits
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from corpus.errors import CorpusError, IndexError_, InvalidQuery, ParseError, UnknownEpisode, UnknownSpeaker, UnknownTurn
-from corpus.index.build import BuildReport, build_index, ensure_index
-from corpus.load import BUNDLED_CORPUS, load_episode
-from corpus.model import Episode, Launch, Mention, Speaker, Turn
-from corpus.search import Searcher, SearchHit, SearchResult
-from corpus.store import CorpusStore
+
+if TYPE_CHECKING:
+    from corpus.index.build import BuildReport, build_index, ensure_index
+    from corpus.load import load_episode
+    from corpus.locations import BUNDLED_CORPUS
+    from corpus.model import Episode, Launch, Mention, Speaker, Turn
+    from corpus.search import Searcher
+    from corpus.search_result import SearchHit, SearchResult
+    from corpus.store import CorpusStore
+
+# Imported when first asked for: `from corpus import catalog` (or a server starting up) does
+# not load the parsers, the indexer and the query code with their libraries.
+_LAZY = {
+    "BUNDLED_CORPUS": "corpus.locations",
+    "BuildReport": "corpus.index.build",
+    "build_index": "corpus.index.build",
+    "ensure_index": "corpus.index.build",
+    "load_episode": "corpus.load",
+    "Episode": "corpus.model",
+    "Launch": "corpus.model",
+    "Mention": "corpus.model",
+    "Speaker": "corpus.model",
+    "Turn": "corpus.model",
+    "Searcher": "corpus.search",
+    "SearchHit": "corpus.search_result",
+    "SearchResult": "corpus.search_result",
+    "CorpusStore": "corpus.store",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'corpus' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "BUNDLED_CORPUS",

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
-from rapidfuzz import fuzz
 
 from corpus.cursor import decode_cursor, next_cursor, query_key
 from corpus.errors import InvalidQuery
 from corpus.model import Launch, Speaker
-from corpus.store import CorpusStore
 from corpus.text_norm import fold_typography
+
+if TYPE_CHECKING:
+    from corpus.store import CorpusStore
 
 MAX_PAGE = 100
 
@@ -104,6 +106,8 @@ def matching_launches(
     if not (query and query.strip()):
         rows = store.rows(f"SELECT l.data FROM launches l{where} ORDER BY l.episode_pk, l.rowid", params)  # noqa: S608 - fixed clauses
         return [Launch.model_validate_json(row[0]) for row in rows]
+    from rapidfuzz import fuzz  # loaded by the first fuzzy filter, not by importing the catalog
+
     # names first, best match first; only the launches that match are read whole
     needle = fold_typography(query).casefold().strip()
     names = store.rows(

@@ -8,11 +8,10 @@ from pathlib import Path
 
 from corpus.assemble import AssemblyReport, ParsedSource, assemble
 from corpus.errors import ParseError
+from corpus.locations import BUNDLED_CORPUS as BUNDLED_CORPUS  # its old home: still importable from here
 from corpus.model import Episode, SourceFile
 from corpus.parse import detect_format, parse_file, read_text
 from corpus.sidecar import SIDECAR_NAME, read_sidecar
-
-BUNDLED_CORPUS = Path(__file__).parent / "texts"
 
 
 def file_sha256(path: Path) -> str:

@@ -18,9 +18,8 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal, TypedDict
+from typing import TypedDict
 
-from pydantic import BaseModel, Field
 from rapidfuzz import fuzz, process
 
 from corpus.bm25 import Phrase
@@ -30,6 +29,18 @@ from corpus.model import Turn, format_timestamp
 from corpus.phonetic import english_key, hangul_key, respell, romanize
 from corpus.query import ParsedQuery, Term, fts_group, fts_match, parse_query
 from corpus.ranking import Matching, ranked_turns
+from corpus.search_result import (  # the result models live there; importable from here too
+    Correction as Correction,
+)
+from corpus.search_result import (
+    SearchHit as SearchHit,
+)
+from corpus.search_result import (
+    SearchLanguage as SearchLanguage,
+)
+from corpus.search_result import (
+    SearchResult as SearchResult,
+)
 from corpus.snippets import make_snippet, preview
 from corpus.store import CorpusStore
 from corpus.times import parse_time
@@ -37,40 +48,9 @@ from corpus.tokenize import hangul_bigrams, latin_terms, stem
 from corpus.topk import TurnFilter, sql_filters
 from corpus.uris import episode_url, turn_uri
 
-SearchLanguage = Literal["any", "en", "ko"]
 MAX_LIMIT = 50
 EXACT_POSTINGS = 1000  # below this many matching documents, scoring them all in SQL is cheap
 RERANK_POSTINGS = 5000  # up to this many, every match is scored and re-ranked by exchanges (corpus.ranking)
-
-
-class Correction(BaseModel):
-    original: str
-    corrected: str
-    reason: Literal["typo", "translation", "transliteration"]
-
-
-class SearchHit(BaseModel):
-    turn_id: str
-    episode_id: str
-    ordinal: int
-    speaker: str = Field(description="Canonical speaker id.")
-    speaker_name: str
-    start_seconds: int
-    timestamp: str = Field(description="HH:MM:SS")
-    language: str = Field(description="Language of the matched text (and of the snippet).")
-    snippet: str = Field(description="At most ~300 characters around the match; matches in **bold**.")
-    translation: str | None = Field(description="The same turn in the other language, shortened; null if untranslated.")
-    uri: str = Field(description="Resource URI of the turn.")
-    url: str = Field(description="Link to the episode at this time.")
-
-
-class SearchResult(BaseModel):
-    query: str
-    searched: list[str] = Field(description="What was searched after corrections and bridging.")
-    corrections: list[Correction] = Field(default_factory=list)
-    hits: list[SearchHit]
-    total: int = Field(description="Exact number of matching turns.")
-    next_cursor: str | None = Field(description="Pass as cursor to get the next page; null on the last page.")
 
 
 @dataclass

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from corpus.clock import parse_clock
 from corpus.errors import InvalidQuery
-from corpus.parse.clock import parse_clock
 
 
 def parse_time(value: str | int | None, name: str) -> int | None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from corpus.model import Turn
-from corpus.store import CorpusStore
+
+if TYPE_CHECKING:
+    from corpus.store import CorpusStore
 
 
 def episode_turns(store: CorpusStore, episode_id: str) -> list[Turn]:

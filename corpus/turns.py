@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
@@ -10,9 +10,11 @@ from corpus.cursor import decode_cursor, next_cursor, query_key
 from corpus.errors import InvalidQuery, UnknownTurn
 from corpus.model import Turn, format_timestamp
 from corpus.snippets import shorten
-from corpus.store import CorpusStore
 from corpus.times import parse_time
 from corpus.uris import episode_url, turn_uri
+
+if TYPE_CHECKING:
+    from corpus.store import CorpusStore
 
 TurnLanguage = Literal["en", "ko"]
 MAX_TURNS = 100

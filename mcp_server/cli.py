@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from corpus.load import BUNDLED_CORPUS
+from corpus.locations import BUNDLED_CORPUS
 
 
 def _setup_logging(level: str) -> None:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from mcp.server.mcpserver import MCPServer
 from mcp_types import Completion, CompletionArgument, CompletionContext, PromptReference, ResourceTemplateReference
 
 from corpus import catalog
 from corpus.model import LANGUAGES
-from corpus.store import CorpusStore
 from corpus.text_norm import fold_typography
 from mcp_server.corpus_handle import CorpusHandle
 from mcp_server.prompts import BILINGUAL_PASSAGE, LAUNCH_BRIEFING, SPEAKER_ON_TOPIC
+
+if TYPE_CHECKING:
+    from corpus.store import CorpusStore
 
 MAX_VALUES = 100
 

@@ -14,12 +14,14 @@ import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corpus.errors import CorpusError, IndexError_
-from corpus.index.build import ensure_index
-from corpus.load import BUNDLED_CORPUS
-from corpus.search import Searcher
-from corpus.store import CorpusStore
+from corpus.locations import BUNDLED_CORPUS
+
+if TYPE_CHECKING:  # imported on first use (`open`): start-up stays light
+    from corpus.search import Searcher
+    from corpus.store import CorpusStore
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,9 @@ class CorpusHandle:
         Anything that goes wrong on the way is an IndexError_ (a CorpusError, so a tool error
         with this message) and the next call tries again.
         """
+        from corpus.search import Searcher  # the query code and its libraries: loaded on first use
+        from corpus.store import CorpusStore
+
         with self._lock:
             if self._store is None:
                 assert self.index_path is not None
@@ -85,6 +90,8 @@ class CorpusHandle:
             return self._store
 
     def _ensure(self, index_path: Path) -> None:
+        from corpus.index.build import ensure_index  # the parsers and the indexer: loaded on first use
+
         report = ensure_index(self.corpus_dir, index_path)
         if report is not None:
             log.info(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from corpus.catalog import EpisodeList, LaunchList, SpeakerList
-from corpus.search import SearchResult
+from corpus.search_result import SearchResult
 from corpus.snippets import shorten
 from corpus.turns import Passage, SpeakerTurns
 

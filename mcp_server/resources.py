@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
@@ -17,10 +17,12 @@ from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 from corpus import catalog, turns
 from corpus.errors import CorpusError
 from corpus.model import LANGUAGES, Episode, Turn
-from corpus.store import CorpusStore
 from corpus.transcript import episode_turns
 from corpus.uris import SCHEME, episode_uri, turn_uri
 from mcp_server.corpus_handle import CorpusHandle
+
+if TYPE_CHECKING:
+    from corpus.store import CorpusStore
 
 PART_BUDGET = 18_000
 JSON = "application/json"

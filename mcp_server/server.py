@@ -8,7 +8,7 @@ from mcp.server.caching import CacheHint
 from mcp.server.mcpserver import MCPServer
 from mcp_types.methods import CacheableMethod
 
-from corpus.load import BUNDLED_CORPUS
+from corpus.locations import BUNDLED_CORPUS
 from mcp_server.apps import apps_extension
 from mcp_server.completions import register_completions
 from mcp_server.connectors import register_connectors

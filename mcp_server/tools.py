@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from corpus import catalog, turns
 from corpus.catalog import EpisodeList, LaunchList, SpeakerList
 from corpus.errors import CorpusError
-from corpus.search import SearchResult
+from corpus.search_result import SearchResult
 from corpus.turns import Passage, SpeakerTurns
 from mcp_server import render
 from mcp_server.apps import TOOL_META

@@ -9,7 +9,7 @@ import pytest
 from mcp import Client
 
 from corpus.index.build import build_index
-from corpus.load import BUNDLED_CORPUS
+from corpus.locations import BUNDLED_CORPUS
 from corpus.search import Searcher
 from corpus.store import CorpusStore
 from mcp_server.corpus_handle import CorpusHandle

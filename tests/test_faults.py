@@ -32,7 +32,7 @@ from mcp_types import TextContent
 import corpus.index.build as build_module
 from corpus.errors import IndexError_
 from corpus.index.build import build_index, ensure_index, index_ok, read_meta
-from corpus.load import BUNDLED_CORPUS
+from corpus.locations import BUNDLED_CORPUS
 from corpus.store import CorpusStore
 from mcp_server.corpus_handle import CorpusHandle
 from mcp_server.server import create_server
@@ -197,7 +197,7 @@ KILLED_BUILD = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from corpus.index.build import build_index
-    from corpus.load import BUNDLED_CORPUS
+    from corpus.locations import BUNDLED_CORPUS
 
     def stall(number, total, key):
         print("building", flush=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from corpus.ingest import ProgressBar, ingest
-from corpus.load import BUNDLED_CORPUS
+from corpus.locations import BUNDLED_CORPUS
 from corpus.search import Searcher
 from corpus.store import CorpusStore
 from mcp_server.cli import main
@@ -188,7 +188,7 @@ def test_progress_bar_draws_on_its_stream() -> None:
 
 def test_building_an_up_to_date_index_leaves_the_file_alone(tmp_path: Path) -> None:
     from corpus.index.build import build_index
-    from corpus.load import BUNDLED_CORPUS
+    from corpus.locations import BUNDLED_CORPUS
 
     index = tmp_path / "index.sqlite"
     build_index(BUNDLED_CORPUS, index)

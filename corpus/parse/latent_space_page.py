@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from corpus.clock import parse_clock
 from corpus.errors import ParseError
-from corpus.parse.clock import parse_clock
 from corpus.parse.raw import RawDocument, RawTurn
 
 _MARKERS = {"**ORIGINAL TEXT**:": "en", "**Korean Translation**:": "ko"}

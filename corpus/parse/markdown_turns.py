@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from corpus.clock import parse_clock
 from corpus.errors import ParseError
-from corpus.parse.clock import parse_clock
 from corpus.parse.raw import RawDocument, RawTurn
 
 _LABEL = re.compile(r"^\*\*(?P<speaker>[^*]+?)\*\*\s*\[(?P<clock>[\d:.,]+)\]\s*:\s*(?P<text>.*)$")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from corpus.clock import parse_clock
 from corpus.errors import ParseError
-from corpus.parse.clock import parse_clock
 from corpus.parse.raw import RawDocument, RawTurn
 from corpus.parse.segments import merge_segments
 from corpus.parse.srt import split_speaker

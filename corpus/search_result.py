@@ -1,0 +1,43 @@
+"""What search_transcript returns: the result models, apart from the search code.
+
+Importing them (to publish a tool's output schema, say) loads pydantic only, not the
+query code and its libraries.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+SearchLanguage = Literal["any", "en", "ko"]
+
+
+class Correction(BaseModel):
+    original: str
+    corrected: str
+    reason: Literal["typo", "translation", "transliteration"]
+
+
+class SearchHit(BaseModel):
+    turn_id: str
+    episode_id: str
+    ordinal: int
+    speaker: str = Field(description="Canonical speaker id.")
+    speaker_name: str
+    start_seconds: int
+    timestamp: str = Field(description="HH:MM:SS")
+    language: str = Field(description="Language of the matched text (and of the snippet).")
+    snippet: str = Field(description="At most ~300 characters around the match; matches in **bold**.")
+    translation: str | None = Field(description="The same turn in the other language, shortened; null if untranslated.")
+    uri: str = Field(description="Resource URI of the turn.")
+    url: str = Field(description="Link to the episode at this time.")
+
+
+class SearchResult(BaseModel):
+    query: str
+    searched: list[str] = Field(description="What was searched after corrections and bridging.")
+    corrections: list[Correction] = Field(default_factory=list)
+    hits: list[SearchHit]
+    total: int = Field(description="Exact number of matching turns.")
+    next_cursor: str | None = Field(description="Pass as cursor to get the next page; null on the last page.")
