@@ -3,17 +3,19 @@
 SIGTERM (what process managers and MCP hosts send) and SIGINT (Ctrl-C) stop the
 server cleanly: the serving task is cancelled, a line is logged to stderr and the
 process exits with status 0, with no traceback. The server also stops, as before,
-when the client closes stdin.
+when the client closes stdin, and when it closes its end of stdout.
 
-When stdin and stdout are pipes (how every MCP client launches a server), they are
-read and written on the event loop itself: non-blocking descriptors and readiness
-waits, no thread. The SDK reads and writes them in AnyIO worker threads, three
-thread hand-offs per request, which cost about as much as a small query. Before
-serving, descriptors 0 and 1 are pointed at /dev/null and stderr, so a stray
-print never reaches the wire; both are restored afterwards.
+When stdin and stdout are pipes (how every MCP client launches a server), Linux
+serves them on the event loop itself: each pipe is opened anew through /proc (a file
+description of our own, so making it non-blocking affects no other process, even if
+this one is killed), and read and written with readiness waits, no thread. The SDK
+reads and writes them in AnyIO worker threads, three thread hand-offs per request,
+which cost about as much as a small query. Meanwhile descriptors 0 and 1 point at
+/dev/null and stderr, so a stray print or a child process never reaches the wire;
+both are restored afterwards.
 
-Anywhere else (a terminal, a file, Windows), stdin is read by a daemon thread of
-our own and stdout is left to the SDK: the SDK's reader thread cannot be
+Anywhere else (a terminal, a file, macOS, Windows), stdin is read by a daemon thread
+of our own and stdout is left to the SDK: the SDK's reader thread cannot be
 abandoned, so a read blocked on a pipe the client keeps open would hold up the
 shutdown until the next line.
 """
@@ -88,19 +90,49 @@ class DaemonLineReader(anyio.AsyncFile[str]):
 
 
 def _pipe_id(fd: int) -> tuple[int, int] | None:
-    """(device, inode) of a pipe or socket descriptor; None for anything else or a closed fd."""
+    """(device, inode) of a pipe descriptor; None for anything else or a closed fd."""
     try:
         found = os.fstat(fd)
     except OSError:
         return None
-    return (found.st_dev, found.st_ino) if stat.S_ISFIFO(found.st_mode) or stat.S_ISSOCK(found.st_mode) else None
+    return (found.st_dev, found.st_ino) if stat.S_ISFIFO(found.st_mode) else None
 
 
-def _own_pipes() -> bool:
-    """Whether stdin and stdout are pipes that can go non-blocking: stderr must not share stdout's
-    pipe (its writes would turn non-blocking too; the protocol would be broken anyway)."""
+def _pipes_apart() -> bool:
+    """Whether stdin and stdout are pipes, and stderr does not write into stdout's (`2>&1`: the
+    logs would corrupt the protocol anyway; the SDK's own streams serve that as they always did)."""
     out = _pipe_id(1)
-    return sys.platform != "win32" and _pipe_id(0) is not None and out is not None and _pipe_id(2) != out
+    return _pipe_id(0) is not None and out is not None and _pipe_id(2) != out
+
+
+def _above_std(fd: int) -> int:
+    """fd moved above the standard descriptors (a fresh one lands on 0-2 when one of them is closed)."""
+    import fcntl  # POSIX only
+
+    if fd > 2:
+        return fd
+    try:
+        return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
+    finally:
+        os.close(fd)
+
+
+def _private_pipe(fd: int, mode: int) -> int | None:
+    """The pipe at fd opened anew, non-blocking: a file description of our own, so the flag
+    reaches no other process holding the pipe, even if this one dies unannounced. Linux opens it
+    through /proc; None elsewhere, or when the pipe cannot be opened (the other end closed)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return _above_std(os.open(f"/proc/self/fd/{fd}", mode | os.O_NONBLOCK | os.O_CLOEXEC))
+    except OSError:
+        return None
+
+
+def _flush_stdout() -> None:
+    """Flush what a stray print left in sys.stdout's buffer, to wherever fd 1 points now."""
+    with suppress(OSError, ValueError, AttributeError):
+        sys.stdout.flush()
 
 
 class PipeLineReader(anyio.AsyncFile[str]):
@@ -110,16 +142,19 @@ class PipeLineReader(anyio.AsyncFile[str]):
         super().__init__(open(fd, encoding="utf-8", errors="replace", closefd=False))  # noqa: SIM115 - only for AsyncFile's sake
         self._fd = fd
         self._buffer = bytearray()
+        self._scanned = 0  # the buffer holds no newline before this offset: a long line is scanned once
         self._eof = False
 
     async def readline(self) -> str:
         while True:
-            end = self._buffer.find(b"\n")
+            end = self._buffer.find(b"\n", self._scanned)
             if end >= 0 or (self._eof and self._buffer):
                 end = end + 1 if end >= 0 else len(self._buffer)
                 line = bytes(self._buffer[:end])
                 del self._buffer[:end]
+                self._scanned = 0
                 return line.decode("utf-8", errors="replace")  # a newline byte never splits a UTF-8 character
+            self._scanned = len(self._buffer)
             if self._eof:
                 return ""
             try:
@@ -161,37 +196,44 @@ async def _streams() -> AsyncIterator[tuple[anyio.AsyncFile[str], anyio.AsyncFil
     On POSIX, fd 0 points at /dev/null meanwhile, whichever streams serve (a child process or
     a stray input() must not eat protocol lines), and with pipes fd 1 points at stderr (a stray
     print must not reach the wire; the SDK does the same for its own stdout). Both are restored
-    afterwards. Should a descriptor fail to set up, the thread-based streams serve as before."""
+    afterwards, sys.stdout flushed first. Should a descriptor fail to set up, the thread-based
+    streams serve as before."""
     if sys.platform == "win32":
         yield DaemonLineReader(0), None
         return
     import fcntl  # POSIX only
 
-    pipes = _own_pipes()
     undo: list[Callable[[], object]] = []
+    streams: tuple[anyio.AsyncFile[str], anyio.AsyncFile[str] | None] | None = None
     try:
-        wire = []
-        for fd in (0, 1) if pipes else (0,):
-            copy = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
-            undo.append(partial(os.close, copy))
-            wire.append(copy)
-        null = os.open(os.devnull, os.O_RDONLY)
+        _flush_stdout()
+        saved_in = fcntl.fcntl(0, fcntl.F_DUPFD_CLOEXEC, 3)
+        undo.append(partial(os.close, saved_in))
+        reader = writer = None
+        if _pipes_apart():
+            reader = _private_pipe(0, os.O_RDONLY)
+            writer = _private_pipe(1, os.O_WRONLY) if reader is not None else None
+            undo += [partial(os.close, fd) for fd in (reader, writer) if fd is not None]
+        null = _above_std(os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC))
         undo.append(partial(os.close, null))
-        for fd, replacement in ((0, null), (1, 2))[: len(wire)]:
-            os.dup2(replacement, fd)
-            undo.append(partial(os.dup2, wire[fd], fd))
-        if pipes:
-            for copy in wire:
-                flags = fcntl.fcntl(copy, fcntl.F_GETFL)
-                fcntl.fcntl(copy, fcntl.F_SETFL, flags | os.O_NONBLOCK)
-                undo.append(partial(fcntl.fcntl, copy, fcntl.F_SETFL, flags))
+        os.dup2(null, 0)
+        undo.append(partial(os.dup2, saved_in, 0))
+        if reader is not None and writer is not None:
+            saved_out = fcntl.fcntl(1, fcntl.F_DUPFD_CLOEXEC, 3)
+            undo.append(partial(os.close, saved_out))
+            os.dup2(2, 1)
+            undo += [partial(os.dup2, saved_out, 1), _flush_stdout]  # undone last first: flush, then restore
+            streams = PipeLineReader(reader), PipeWriter(writer)
+        else:
+            streams = DaemonLineReader(saved_in), None
     except OSError as exc:
         log.debug("stdio stays as it is (%s): a daemon thread reads stdin", exc)
         _undo(undo)
+    if streams is None:
         yield DaemonLineReader(0), None
         return
     try:
-        yield (PipeLineReader(wire[0]), PipeWriter(wire[1])) if pipes else (DaemonLineReader(wire[0]), None)
+        yield streams
     finally:
         _undo(undo)
 
@@ -201,6 +243,7 @@ def _undo(steps: list[Callable[[], object]]) -> None:
     for step in reversed(steps):
         with suppress(OSError):
             step()
+    steps.clear()
 
 
 async def serve_stdio(server: MCPServer) -> None:
@@ -223,9 +266,13 @@ async def serve_stdio(server: MCPServer) -> None:
 
 
 def run_stdio(server: MCPServer) -> int:
-    """Blocking: serve `server` over stdio; 0 when it stopped on EOF or a signal."""
+    """Blocking: serve `server` over stdio; 0 when it stopped on EOF, a signal or the client
+    closing its end of stdout."""
     try:
-        anyio.run(serve_stdio, server)
+        try:
+            anyio.run(serve_stdio, server)
+        except* (BrokenPipeError, ConnectionResetError):
+            log.info("the client closed stdout: shutting down")
     except KeyboardInterrupt:  # a second Ctrl-C while shutting down, or Windows
         log.info("interrupted: shutting down")
     return 0

@@ -45,3 +45,11 @@ def test_start_up_leaves_the_query_code_and_the_indexer_unloaded() -> None:
     assert "corpus.search_result" in loaded  # the output schema's models
     heavy = {"corpus.search", "corpus.index.build", "corpus.load", "corpus.parse", "corpus.store", "rapidfuzz"}
     assert loaded.isdisjoint(heavy), sorted(loaded & heavy)
+
+
+def test_the_package_exports_every_name_it_lists() -> None:
+    import corpus
+
+    for name in corpus.__all__:
+        assert getattr(corpus, name) is not None
+        assert name in dir(corpus)

@@ -8,6 +8,8 @@ logs go to stderr; SIGTERM and SIGINT stop it promptly with status 0 and no trac
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -147,9 +149,11 @@ def test_a_signal_stops_the_server_cleanly(index_path: Path, signum: signal.Sign
     assert f"{signum.name} received" in stderr
 
 
-# A server with tools that misbehave on purpose, served by our stdio transport.
+# A server with tools that misbehave on purpose, served by our stdio transport. Its stdout is
+# block-buffered (PYTHONUNBUFFERED is dropped from its environment): a print that is never
+# flushed must still end up on stderr.
 NOISY_SERVER = '''
-import os, sys
+import os, signal, sys, threading
 from mcp.server.mcpserver import MCPServer
 from mcp_server.stdio import run_stdio
 
@@ -159,17 +163,30 @@ server = MCPServer("noisy")
 def noisy(size: int = 10) -> str:
     """Prints to stdout, runs a child that writes to its stdout and reads stdin, returns `size` characters."""
     print("stray print")
-    sys.stdout.flush()
     os.system("echo stray child; cat > /dev/null")
     return "x" * size
 
+@server.tool()
+def transport() -> str:
+    """Which streams serve: the daemon reader thread, or the event loop alone."""
+    return "threads" if any(t.name == "stdin reader" for t in threading.enumerate()) else "loop"
+
+@server.tool()
+def die() -> str:
+    """Killed outright, with no chance to restore anything."""
+    os.kill(os.getpid(), signal.SIGKILL)
+    return "unreachable"
+
 sys.exit(run_stdio(server))
 '''
+NOISY_ENV = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
 
 
-def _noisy(stdout: IO[bytes] | int = subprocess.PIPE, stderr: IO[bytes] | int = subprocess.PIPE) -> subprocess.Popen[bytes]:
+def _noisy(
+    stdout: IO[bytes] | int = subprocess.PIPE, stderr: IO[bytes] | int = subprocess.PIPE, command: list[str] | None = None
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-c", NOISY_SERVER], stdin=subprocess.PIPE, stdout=stdout, stderr=stderr, cwd=REPO
+        command or [sys.executable, "-c", NOISY_SERVER], stdin=subprocess.PIPE, stdout=stdout, stderr=stderr, cwd=REPO, env=NOISY_ENV
     )
 
 
@@ -177,26 +194,35 @@ def _noisy_call(number: int, size: int) -> bytes:
     return _rpc(number, "tools/call", {"name": "noisy", "arguments": {"size": size}})
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes")
+def _tool(number: int, name: str) -> bytes:
+    return _rpc(number, "tools/call", {"name": name, "arguments": {}})
+
+
+def _answer_text(message: dict[str, Any]) -> str:
+    return str(message["result"]["content"][0]["text"])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the event-loop transport is Linux's")
 def test_pipes_carry_only_protocol_whatever_a_tool_prints(tmp_path: Path) -> None:
-    """Over pipes (the event-loop transport): a tool's print and a child's output go to stderr, a
-    child reading stdin reads nothing, and a 300 KB answer (several pipe buffers) and a 200 KB
-    request line, read slowly, arrive whole."""
+    """Over pipes the event loop serves: a tool's unflushed print and a child's output go to
+    stderr, a child reading stdin reads nothing, and a 300 KB answer (several pipe buffers) and a
+    200 KB request line, read slowly, arrive whole."""
     long_line = _rpc(3, "tools/call", {"name": "noisy", "arguments": {"size": 5, "pad": "y" * 200_000}})
     with _noisy() as process:
         assert process.stdin is not None and process.stdout is not None and process.stderr is not None
-        process.stdin.write(b"".join([*HANDSHAKE, _noisy_call(2, 300_000), long_line, _noisy_call(4, 3)]))
+        process.stdin.write(b"".join([*HANDSHAKE, _noisy_call(2, 300_000), long_line, _noisy_call(4, 3), _tool(5, "transport")]))
         process.stdin.flush()
         time.sleep(1)  # the server meets a full pipe and waits for us
-        answers = [json.loads(process.stdout.readline()) for _ in range(4)]
+        answers = [json.loads(process.stdout.readline()) for _ in range(5)]
         process.stdin.close()
         assert process.wait(timeout=10) == 0
         rest, stderr = process.stdout.read(), process.stderr.read().decode()
     by_id = {a["id"]: a for a in answers}  # calls run concurrently: answers come in any order
-    assert sorted(by_id) == [1, 2, 3, 4]
-    assert by_id[2]["result"]["content"][0]["text"] == "x" * 300_000
-    assert by_id[3]["result"]["content"][0]["text"] == "x" * 5  # the long line was read whole (`pad` is ignored)
-    assert by_id[4]["result"]["content"][0]["text"] == "xxx"
+    assert sorted(by_id) == [1, 2, 3, 4, 5]
+    assert _answer_text(by_id[2]) == "x" * 300_000
+    assert _answer_text(by_id[3]) == "x" * 5  # the long line was read whole (`pad` is ignored)
+    assert _answer_text(by_id[4]) == "xxx"
+    assert _answer_text(by_id[5]) == "loop"
     assert rest == b""
     assert stderr.count("stray print") == 3 and stderr.count("stray child") == 3
 
@@ -205,25 +231,80 @@ def test_pipes_carry_only_protocol_whatever_a_tool_prints(tmp_path: Path) -> Non
 @pytest.mark.parametrize("where", ["file", "shared with stderr"])
 def test_stdout_that_is_not_our_own_pipe_is_served_by_threads(tmp_path: Path, where: str) -> None:
     """stdout a file, or a pipe stderr writes to too (`2>&1`): the thread-based transport serves,
-    nothing is lost, and the stray output still stays off the protocol lines."""
+    nothing is lost, and a child reading stdin reads nothing there either."""
     out_path = tmp_path / "out"
     with out_path.open("wb") as out:
         process = _noisy(stdout=out, stderr=subprocess.DEVNULL) if where == "file" else _noisy(stderr=subprocess.STDOUT)
         with process:
             assert process.stdin is not None
-            process.stdin.write(b"".join([*HANDSHAKE, _noisy_call(2, 70_000)]))
+            process.stdin.write(b"".join([*HANDSHAKE, _noisy_call(2, 70_000), _tool(3, "transport")]))
             process.stdin.flush()
-            if process.stdout is not None:  # the pipe it shares with stderr: read up to the second answer
-                while b'"id":2' not in (line := process.stdout.readline()):
+            if process.stdout is not None:  # the pipe it shares with stderr: read up to both answers
+                seen = 0
+                while seen < 2:
+                    line = process.stdout.readline()
                     assert line, "stdout closed early"
                     out.write(line)
-                out.write(line)
+                    seen += line.startswith(b'{"jsonrpc":"2.0","id":2,') or line.startswith(b'{"jsonrpc":"2.0","id":3,')
             else:
                 deadline = time.monotonic() + 20
-                while b'"id":2' not in out_path.read_bytes() and time.monotonic() < deadline:
+                while out_path.read_bytes().count(b'"jsonrpc"') < 3 and time.monotonic() < deadline:
                     time.sleep(0.05)
-            process.stdin.close()  # EOF once answered: closing first would cancel the call
+            process.stdin.close()  # EOF once answered: closing first would cancel the calls
             assert process.wait(timeout=20) == 0
-    lines = [json.loads(line) for line in out_path.read_bytes().splitlines() if line.startswith(b"{")]
-    assert [m["id"] for m in lines] == [1, 2]
-    assert lines[1]["result"]["content"][0]["text"] == "x" * 70_000
+    lines = {m["id"]: m for m in (json.loads(x) for x in out_path.read_bytes().splitlines() if x.startswith(b'{"jsonrpc"'))}
+    assert sorted(lines) == [1, 2, 3]
+    assert _answer_text(lines[2]) == "x" * 70_000
+    assert _answer_text(lines[3]) == "threads"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the event-loop transport is Linux's")
+def test_a_client_closing_stdout_stops_the_server_cleanly() -> None:
+    with _noisy() as process:
+        assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+        process.stdin.write(b"".join(HANDSHAKE))
+        process.stdin.flush()
+        assert json.loads(process.stdout.readline())["id"] == 1
+        process.stdout.close()  # the client stops listening
+        process.stdin.write(_noisy_call(2, 300_000))
+        process.stdin.flush()
+        assert process.wait(timeout=10) == 0
+        stderr = process.stderr.read().decode()
+    assert "the client closed stdout" in stderr
+    assert "Traceback" not in stderr, stderr[-2000:]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the event-loop transport is Linux's")
+def test_a_signal_stops_a_server_waiting_on_a_full_pipe() -> None:
+    with _noisy() as process:
+        assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+        process.stdin.write(b"".join([*HANDSHAKE, _noisy_call(2, 1_000_000)]))
+        process.stdin.flush()
+        assert json.loads(process.stdout.readline())["id"] == 1
+        time.sleep(1)  # the megabyte answer fills the pipe: the server waits for us to read
+        sent = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        assert time.monotonic() - sent < 5
+        stderr = process.stderr.read().decode()
+    assert "SIGTERM received" in stderr and "Traceback" not in stderr, stderr[-2000:]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the event-loop transport is Linux's")
+def test_a_killed_server_leaves_the_pipes_blocking_for_the_next_program() -> None:
+    """The non-blocking flag sits on the server's own file descriptions: a program run next on
+    the same pipes (`sh -c 'server; next'`) finds them as they were, even after a SIGKILL."""
+    check = "import fcntl, os, sys; print('next:', [fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK for fd in (0, 1)], file=sys.stderr)"
+    script = f"{shlex.quote(sys.executable)} -c {shlex.quote(NOISY_SERVER)}; {shlex.quote(sys.executable)} -c {shlex.quote(check)}"
+    with _noisy(command=["sh", "-c", script]) as process:
+        assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+        process.stdin.write(b"".join([*HANDSHAKE, _tool(2, "transport")]))
+        process.stdin.flush()
+        assert json.loads(process.stdout.readline())["id"] == 1
+        assert _answer_text(json.loads(process.stdout.readline())) == "loop"
+        process.stdin.write(_tool(3, "die"))
+        process.stdin.flush()
+        process.stdin.close()
+        assert process.wait(timeout=20) == 0  # the exit status of `next`
+        stderr = process.stderr.read().decode()
+    assert "next: [0, 0]" in stderr, stderr[-2000:]
