@@ -14,7 +14,6 @@ and filters run inside the SQL, before the limit.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,18 +28,8 @@ from corpus.model import Turn, format_timestamp
 from corpus.phonetic import english_key, hangul_key, respell, romanize
 from corpus.query import ParsedQuery, Term, fts_group, fts_match, parse_query
 from corpus.ranking import Matching, ranked_turns
-from corpus.search_result import (  # the result models live there; importable from here too
-    Correction as Correction,
-)
-from corpus.search_result import (
-    SearchHit as SearchHit,
-)
-from corpus.search_result import (
-    SearchLanguage as SearchLanguage,
-)
-from corpus.search_result import (
-    SearchResult as SearchResult,
-)
+from corpus.recent import Recent
+from corpus.search_result import Correction, SearchHit, SearchLanguage, SearchResult
 from corpus.snippets import make_snippet, preview
 from corpus.store import CorpusStore
 from corpus.times import parse_time
@@ -83,8 +72,7 @@ class Searcher:
 
     def __init__(self, store: CorpusStore) -> None:
         self.store = store
-        self._turn_fields: dict[int, _TurnFields] = {}
-        self._turn_fields_lock = threading.Lock()
+        self._turn_fields: Recent[int, _TurnFields] = Recent(TURN_FIELDS_CACHE)
 
     @cached_property
     def _vocab_words(self) -> list[str]:
@@ -294,8 +282,7 @@ class Searcher:
         return int(self.store.rows(sql, params)[0][0])
 
     def _fields(self, pk: int, turn: Turn) -> _TurnFields:
-        with self._turn_fields_lock:
-            found = self._turn_fields.get(pk)
+        found = self._turn_fields.get(pk)
         if found is None:
             speaker = self.store.speakers.get(turn.speaker)
             found = _TurnFields(
@@ -309,10 +296,7 @@ class Searcher:
                 uri=turn_uri(turn.episode_id, turn.ordinal),
                 url=episode_url(self.store.episodes[turn.episode_id], turn.start_seconds),
             )
-            with self._turn_fields_lock:
-                if len(self._turn_fields) >= TURN_FIELDS_CACHE:
-                    self._turn_fields.pop(next(iter(self._turn_fields)))
-                self._turn_fields[pk] = found
+            self._turn_fields.put(pk, found)
         return found
 
     def _hit(

@@ -22,6 +22,7 @@ from corpus.bm25 import Phrase, averages
 from corpus.errors import IndexError_, UnknownEpisode, UnknownSpeaker
 from corpus.index.schema import SLOTS
 from corpus.model import Episode, Speaker, Turn
+from corpus.recent import Recent
 from corpus.speakers import label_variants
 
 MAX_NAME_CHARS = 200  # longer ids and names match nothing: no fuzzy suggestions for them
@@ -51,10 +52,8 @@ class CorpusStore:
         except (sqlite3.DatabaseError, TypeError) as exc:
             raise IndexError_(f"cannot open the index {index_path}: {exc}; rebuild it with the 'ingest' command") from exc
         self._lock = threading.Lock()
-        self._phrase_hits: dict[Phrase, int] = {}
-        self._phrase_lock = threading.Lock()
-        self._turns: dict[int, Turn] = {}
-        self._turns_lock = threading.Lock()
+        self._phrase_hits: Recent[Phrase, int] = Recent(PHRASE_CACHE)
+        self._turns: Recent[int, Turn] = Recent(TURN_CACHE)
 
     def close(self) -> None:
         self._conn.close()
@@ -77,18 +76,13 @@ class CorpusStore:
 
         The same Turn objects go to every caller, in any thread: read them, never change them
         (the models are frozen, but a turn's `text` is a plain dict)."""
-        with self._turns_lock:
-            found = {pk: self._turns.pop(pk) for pk in pks if pk in self._turns}
-            self._turns.update(found)  # moved to the young end
+        found = {pk: turn for pk in pks if (turn := self._turns.get(pk)) is not None}
         missing = [pk for pk in pks if pk not in found]
         if missing:
             rows = self.rows("SELECT pk, data FROM turns WHERE pk IN (SELECT value FROM json_each(?))", (json.dumps(missing),))
-            fresh = {pk: Turn.model_validate_json(data) for pk, data in rows}
-            with self._turns_lock:
-                self._turns.update(fresh)
-                while len(self._turns) > TURN_CACHE:
-                    self._turns.pop(next(iter(self._turns)))
-            found.update(fresh)
+            for pk, data in rows:
+                found[pk] = Turn.model_validate_json(data)
+                self._turns.put(pk, found[pk])
         return found
 
     @cached_property
@@ -213,13 +207,9 @@ class CorpusStore:
 
     def phrase_hits(self, phrase: Phrase) -> int:
         """How many documents hold the phrase (FTS5's nHit), counted once per phrase."""
-        with self._phrase_lock:
-            hits = self._phrase_hits.get(phrase)
+        hits = self._phrase_hits.get(phrase)
         if hits is None:
             match = '"' + " ".join(phrase.terms).replace('"', '""') + '"' + ("*" if phrase.prefix else "")
             hits = int(self.rows("SELECT COUNT(*) FROM fts WHERE fts MATCH ?", (match,))[0][0])
-            with self._phrase_lock:
-                if len(self._phrase_hits) >= PHRASE_CACHE:
-                    self._phrase_hits.pop(next(iter(self._phrase_hits)))
-                self._phrase_hits[phrase] = hits
+            self._phrase_hits.put(phrase, hits)
         return hits

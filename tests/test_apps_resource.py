@@ -10,7 +10,7 @@ import pytest
 from mcp import Client
 from mcp_types import TextResourceContents
 
-from corpus.search import SearchResult
+from corpus.search_result import SearchResult
 from corpus.turns import Passage, SpeakerTurns
 from mcp_server.apps import VIEW_URI, view_html
 from mcp_server.corpus_handle import CorpusHandle

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from corpus.catalog import EpisodeList, LaunchList, SpeakerList
 from corpus.cursor import encode_cursor
 from corpus.locations import BUNDLED_CORPUS
-from corpus.search import SearchResult
+from corpus.search_result import SearchResult
 from corpus.turns import Passage, SpeakerTurns
 from mcp_server.connectors import Document, SearchResults
 from mcp_server.corpus_handle import CorpusHandle

@@ -23,6 +23,7 @@ from corpus.index.build import build_index
 from corpus.index.champions import ChampionBuilder
 from corpus.model import Turn
 from corpus.query import fts_group, fts_match, parse_query
+from corpus.recent import Recent
 from corpus.search import Searcher
 from corpus.snippets import match_spans
 from corpus.store import CorpusStore
@@ -399,3 +400,14 @@ def test_small_index_search_equals_the_sql_path(index_path: Path, monkeypatch: p
     assert not store.small
     assert [pages(case) for case in cases] == in_memory
     store.close()
+
+
+def test_recent_keeps_the_most_recently_used_keys() -> None:
+    recent: Recent[str, int] = Recent(2)
+    recent.put("a", 1)
+    recent.put("b", 2)
+    assert recent.get("a") == 1  # "a" is now the youngest
+    recent.put("c", 3)  # so "b" goes
+    assert (recent.get("a"), recent.get("b"), recent.get("c"), len(recent)) == (1, None, 3, 2)
+    recent.put("a", 4)
+    assert recent.get("a") == 4 and len(recent) == 2
