@@ -64,8 +64,8 @@ class Exchanges:
 def rerank(candidates: Iterable[int], facts: Exchanges) -> list[tuple[int, float]]:
     """(turn_pk, relevance) of the candidates re-scored, best first (ties by turn_pk).
 
-    The reference definition: search runs the same arithmetic in SQL
-    (corpus.ranking.reranked_page), and the tests hold the two equal."""
+    The reference definition: search runs the same arithmetic over every match, in Python or
+    numpy (corpus.ranking), and the tests hold both to it."""
     answered = {question for answer, question in facts.question_of.items() if answer in facts.relevance}
     rescored: list[tuple[int, float]] = []
     for pk in candidates:

@@ -13,15 +13,14 @@ from dataclasses import dataclass, field
 from corpus.errors import InvalidQuery
 from corpus.stopwords import ENGLISH, KOREAN_PARTICLES, strip_particle
 from corpus.text_norm import fold_typography
-from corpus.tokenize import hangul_bigrams, stem
+from corpus.tokenize import WORD_CHAR, hangul_bigrams, stem
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 32
 
 _PIECE = re.compile(r'"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+)')
 _HANGUL = re.compile(r"[\uac00-\ud7a3]+")
-_NOT_HANGUL_WORD = r"[^\W_\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]"
-_LATIN = re.compile(rf"{_NOT_HANGUL_WORD}+(?:'{_NOT_HANGUL_WORD}+)*")
+_LATIN = re.compile(rf"{WORD_CHAR}+(?:'{WORD_CHAR}+)*")
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,15 @@
 """search_transcript: ranked turns for a query, in English or Korean.
 
 A query becomes FTS5 groups (see `corpus.query`), widened three ways:
-- typos: a Latin word the corpus never uses is replaced by its nearest
-  vocabulary word (rapidfuzz), and the correction is reported;
+- typos: a Latin word the corpus never uses, and that is not an English word
+  (`corpus.english`), is replaced by its nearest vocabulary word (rapidfuzz),
+  and the correction is reported;
 - Korean to English: a Hangul word is bridged to English through the corpus's
   own glosses and aliases (`corpus.lexicon`), or by sound (`corpus.phonetic`);
 - English to Korean: the reverse of the glosses and aliases.
 Every turn's texts (one document per language) are matched; a turn's score is
-its best document's BM25 times the turn's length prior, so one hit per turn,
-and filters run inside the SQL, before the limit.
+its best document's BM25 times the turn's length prior, re-ranked by exchanges
+(`corpus.ranking`), so one hit per turn, and filters apply before the page is cut.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from rapidfuzz import fuzz, process
 
 from corpus.bm25 import Phrase
 from corpus.cursor import decode_cursor, next_cursor, query_key
+from corpus.english import is_english_word
 from corpus.errors import InvalidQuery
 from corpus.model import Turn, format_timestamp
 from corpus.phonetic import english_key, hangul_key, respell, romanize
 from corpus.query import ParsedQuery, Term, fts_group, fts_match, parse_query
+from corpus.ranked import TurnFilter
 from corpus.ranking import Matching, ranked_turns
 from corpus.recent import Recent
 from corpus.search_result import Correction, SearchHit, SearchLanguage, SearchResult
@@ -34,12 +37,9 @@ from corpus.snippets import make_snippet, preview
 from corpus.store import CorpusStore
 from corpus.times import parse_time
 from corpus.tokenize import hangul_bigrams, latin_terms, stem
-from corpus.topk import TurnFilter, sql_filters
 from corpus.uris import episode_url, turn_uri
 
 MAX_LIMIT = 50
-EXACT_POSTINGS = 1000  # below this many matching documents, scoring them all in SQL is cheap
-RERANK_POSTINGS = 5000  # up to this many, every match is scored and re-ranked by exchanges (corpus.ranking)
 
 
 @dataclass
@@ -115,13 +115,22 @@ class Searcher:
             self._near_lengths[length] = cached
         return cached
 
+    def warm(self) -> None:
+        """Load what the first queries would otherwise wait for: the vocabulary and its sound keys,
+        the lexicon, the English dictionary, and a large index's turn arrays (0.1-0.5 s each on a
+        large corpus). Safe to run in a background thread while searches are served."""
+        _ = self._vocab_stems, self._key_list, self._reverse_lexicon, self.store.speakers, self.store.episodes
+        is_english_word("")
+        if not self.store.small:
+            _ = self.store.turn_arrays
+
     # --- expansion ------------------------------------------------------
     def _correct(self, term: Term) -> Correction | None:
         word = term.surface
         if term.prefix or term.stop or term.script != "latin" or len(word) < 4 or not word.isalpha():
             return None
-        if word in self.store.vocabulary or term.terms[0] in self._vocab_stems:
-            return None
+        if word in self.store.vocabulary or term.terms[0] in self._vocab_stems or is_english_word(word):
+            return None  # the corpus's own word, or a word of the language (not a typo, though no turn says it)
         match = process.extractOne(word, self._candidates(len(word)), scorer=fuzz.ratio, score_cutoff=76)
         if match is None:
             return None
@@ -233,18 +242,8 @@ class Searcher:
             slot = self.store.language_slots.get(language, -1)
         wanted = TurnFilter(slot, speaker_id, start, end)
         span = self.store.episode_docs(episode_pk) if episode_pk is not None else None
-        match = fts_match(expansion.terms)
-        params: dict[str, object] = {"match": match}
-        if self.store.small:  # score every match
-            champions, rerank = False, True
-        else:
-            postings = self._postings(phrases)  # of the whole index: filters and pages keep one order
-            champions = span is None and postings is not None and postings > EXACT_POSTINGS
-            rerank = postings is not None and postings <= RERANK_POSTINGS
-        matching = Matching(match, phrases, wanted, span, champions, rerank)
+        matching = Matching(fts_match(expansion.terms), phrases, wanted, span)
         ranked, total = ranked_turns(self.store, matching, offset, limit)
-        if total is None:
-            total = self._count(params, wanted, span)
         turns = self.store.turns([r.turn_pk for r in ranked])
         languages = self.store.slot_languages
         shown = expansion.terms + expansion.highlight
@@ -259,27 +258,6 @@ class Searcher:
             total=total,
             next_cursor=next_cursor(offset, len(ranked), total, key),
         )
-
-    def _postings(self, phrases: list[Phrase]) -> int | None:
-        """An upper bound on the documents the query reaches: what the exhaustive query would score.
-        None for a prefix query, whose terms are not known before it runs."""
-        if any(p.prefix for p in phrases):
-            return None
-        df = self.store.term_df({t for p in phrases for t in p.terms})
-        return sum(min(df.get(t, 0) for t in p.terms) for p in phrases)
-
-    def _count(self, params: dict[str, object], wanted: TurnFilter, span: tuple[int, int] | None) -> int:
-        """The exact number of matching turns: no bm25, no grouping beyond distinct turn pks."""
-        rows, turns = sql_filters(params, wanted, span)
-        join = "JOIN turns t ON t.pk = fts.rowid >> 3 " if turns else ""
-        where = " AND ".join(rows + turns)
-        if not turns:
-            # matches all in one language (the usual case) are one per turn: counting them is enough
-            found, low, high = self.store.rows(f"SELECT COUNT(*), MIN(fts.rowid & 7), MAX(fts.rowid & 7) FROM fts WHERE {where}", params)[0]  # noqa: S608 - fixed clauses
-            if low == high:
-                return int(found)
-        sql = f"SELECT COUNT(DISTINCT fts.rowid >> 3) FROM fts {join}WHERE {where}"  # noqa: S608 - fixed clauses
-        return int(self.store.rows(sql, params)[0][0])
 
     def _fields(self, pk: int, turn: Turn) -> _TurnFields:
         found = self._turn_fields.get(pk)

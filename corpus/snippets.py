@@ -7,13 +7,13 @@ from collections.abc import Collection
 from functools import lru_cache
 
 from corpus.text_norm import fold_typography, is_hangul
-from corpus.tokenize import LATIN_WORD, stem
+from corpus.tokenize import LATIN_WORD, WORD_CHAR, stem
 
 SNIPPET_CHARS = 300
 _LEAD = 60
 
 
-_LATIN_CHAR = r"[^\W_\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]"
+_LATIN_CHAR = WORD_CHAR
 _IS_LATIN_CHAR = re.compile(_LATIN_CHAR)
 _HANGUL_CHAR = "[\uac00-\ud7a3]"
 

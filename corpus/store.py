@@ -14,19 +14,21 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rapidfuzz import fuzz, process
 
-from corpus.bm25 import Phrase, averages
+from corpus.bm25 import averages
 from corpus.errors import IndexError_, UnknownEpisode, UnknownSpeaker
 from corpus.index.schema import SLOTS
 from corpus.model import Episode, Speaker, Turn
 from corpus.recent import Recent
 from corpus.speakers import label_variants
 
+if TYPE_CHECKING:  # numpy is imported when a large index is first searched
+    from corpus.postings_ranking import TurnArrays
+
 MAX_NAME_CHARS = 200  # longer ids and names match nothing: no fuzzy suggestions for them
-PHRASE_CACHE = 4096  # phrase document counts kept (the index never changes under an open store)
 SMALL_INDEX = 1000  # documents: an index this small scores and re-ranks every match of every query, in memory
 TURN_CACHE = 2048  # parsed turns kept: the hits of recent searches, which the next ones often share
 
@@ -52,11 +54,11 @@ class CorpusStore:
         except (sqlite3.DatabaseError, TypeError) as exc:
             raise IndexError_(f"cannot open the index {index_path}: {exc}; rebuild it with the 'ingest' command") from exc
         self._lock = threading.Lock()
-        self._phrase_hits: Recent[Phrase, int] = Recent(PHRASE_CACHE)
         self._turns: Recent[int, Turn] = Recent(TURN_CACHE)
 
     def close(self) -> None:
-        self._conn.close()
+        with self._lock:  # not under a query another thread is running
+            self._conn.close()
 
     @contextmanager
     def cursor(self) -> Iterator[sqlite3.Connection]:
@@ -183,11 +185,6 @@ class CorpusStore:
             return (1, 0)
         return (low * SLOTS, high * SLOTS + SLOTS - 1)
 
-    def term_df(self, terms: set[str]) -> dict[str, int]:
-        """Document frequency of index terms (absent terms are left out)."""
-        rows = self.rows("SELECT term, df FROM terms WHERE term IN (SELECT value FROM json_each(?))", (json.dumps(sorted(terms)),))
-        return {term: df for term, df in rows}
-
     # --- ranking statistics -----------------------------------------------
     @property
     def small(self) -> bool:
@@ -201,15 +198,8 @@ class CorpusStore:
         return averages(bytes(found[0][0])) if found and found[0][0] is not None else (0, 0)
 
     @cached_property
-    def champion_avgdl_min(self) -> float:
-        found = self.rows("SELECT value FROM meta WHERE key = 'champion_avgdl_min'")
-        return float(found[0][0]) if found else 1.0
+    def turn_arrays(self) -> TurnArrays:
+        """Every turn's ranking facts as arrays by pk: read for large indexes (corpus.postings_ranking)."""
+        from corpus.postings_ranking import TurnArrays
 
-    def phrase_hits(self, phrase: Phrase) -> int:
-        """How many documents hold the phrase (FTS5's nHit), counted once per phrase."""
-        hits = self._phrase_hits.get(phrase)
-        if hits is None:
-            match = '"' + " ".join(phrase.terms).replace('"', '""') + '"' + ("*" if phrase.prefix else "")
-            hits = int(self.rows("SELECT COUNT(*) FROM fts WHERE fts MATCH ?", (match,))[0][0])
-            self._phrase_hits.put(phrase, hits)
-        return hits
+        return TurnArrays.load(self)

@@ -17,8 +17,11 @@ import Stemmer
 
 from corpus.text_norm import fold_typography
 
-_NOT_HANGUL_WORD = r"[^\W_\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]"
-LATIN_WORD = re.compile(rf"{_NOT_HANGUL_WORD}+(?:['’]{_NOT_HANGUL_WORD}+)*")
+WORD_CHAR = r"[^\W_\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3\u19b0-\u19c0\u19c8\u19c9\u1cf2\u1cf3]"
+"""A character of a Latin-script (non-Hangul) word: Python's word characters, less Hangul and the
+few marks FTS5's unicode61 tokenizer splits on (New Tai Lue vowel signs and tone marks, two Vedic
+signs), so that FTS5 sees the very tokens we index (tests/test_ranking_engine.py sweeps Unicode)."""
+LATIN_WORD = re.compile(rf"{WORD_CHAR}+(?:['’]{WORD_CHAR}+)*")
 HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
 _stemmer = Stemmer.Stemmer("english")
 
@@ -30,9 +33,15 @@ class Span:
     term: str
 
 
+_FTS5_FOLDS = str.maketrans({
+    "µ": "μ", "ſ": "s", "ς": "σ", "ϐ": "β", "ϑ": "θ", "ϕ": "φ", "ϖ": "π", "ϰ": "κ", "ϱ": "ρ", "ϵ": "ε", "ẛ": "ṡ",
+})
+"""Letters unicode61 folds and str.lower() keeps: folded here too, so FTS5 and the postings hold one token."""
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return str(_stemmer.stemWord(word.lower().replace("'", "").replace("’", "")))
+    return str(_stemmer.stemWord(word.lower().translate(_FTS5_FOLDS).replace("'", "").replace("’", "")))
 
 
 def _latin_spans(text: str) -> list[Span]:

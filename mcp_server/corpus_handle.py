@@ -87,6 +87,7 @@ class CorpusHandle:
                         f"cannot build the index {self.index_path} for the corpus {self.corpus_dir}: {exc}"
                     ) from exc
                 self._searcher = Searcher(self._store)
+                threading.Thread(target=_warm, args=(self._searcher,), name="warm-up", daemon=True).start()
             return self._store
 
     def _ensure(self, index_path: Path) -> None:
@@ -120,3 +121,11 @@ class CorpusHandle:
                 self._store.close()
                 self._store = None
                 self._searcher = None
+
+
+def _warm(searcher: Searcher) -> None:
+    """Searcher.warm in the background: a failure only means the first query loads what it needs itself."""
+    try:
+        searcher.warm()
+    except Exception:  # e.g. the store closed meanwhile; nothing waits on this thread
+        log.debug("warming the searcher stopped", exc_info=True)

@@ -1,7 +1,8 @@
-"""The machinery under search: FTS5-exact BM25 in Python, index statistics, champion lists, snippets.
+"""The machinery under search: index statistics, the two ranking paths, postings, snippets.
 
-The fast path (`corpus.topk`) must give exactly what the exhaustive SQL query gives, or
-decline; these tests compare the two on corpora where the fast path is forced to work.
+Both ranking paths (FTS5's `bm25()` re-ranked in memory for small indexes, the postings
+arrays for large ones) must give exactly what the reference SQL statement gives
+(tests/ranking_reference.py): the same turns, order, scores, language slots and totals.
 """
 
 from __future__ import annotations
@@ -9,31 +10,37 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
+from ranking_reference import reranked_page
 
 from bench.synthetic import generate
-from corpus import ranking, topk
-from corpus import search as search_module
+from corpus import ranking
 from corpus import store as store_module
-from corpus.bm25 import Phrase, idf, impact, read_varint, score, score_body
+from corpus.bm25 import Phrase, read_varint
+from corpus.errors import CorpusError
 from corpus.exchanges import Exchanges, rerank
+from corpus.index import postings as postings_module
 from corpus.index.build import build_index
-from corpus.index.champions import ChampionBuilder
+from corpus.index.postings import MAX_SEGMENTS, PostingsWriter, decode_rows
+from corpus.index.schema import SCHEMA
 from corpus.model import Turn
+from corpus.postings_ranking import reranked_from_postings
 from corpus.query import fts_group, fts_match, parse_query
+from corpus.ranked import Ranked, TurnFilter
 from corpus.recent import Recent
 from corpus.search import Searcher
 from corpus.snippets import match_spans
 from corpus.store import CorpusStore
 from corpus.text_norm import fold_typography, is_hangul
 from corpus.tokenize import HANGUL_RUN, LATIN_WORD, document_spans, hangul_bigrams, index_terms, stem
-from corpus.topk import TurnFilter, ranked_in_sql, ranked_page, top_turns
 
 QUERIES = [
     "agent builder", "Codex", "evals traces", "Apps SDK", "에이전트 빌더", "코덱스", "프롬프트 최적화",
-    "\"chat kit\"", "widget*", "what is the service health dashboard", "Sora API video", "the",
+    "\"chat kit\"", "widget*", "what is the service health dashboard", "Sora API video", "the", "에이*", "\"agent kit\" 빌더",
 ]
 
 
@@ -43,16 +50,40 @@ def _phrases(searcher: Searcher, query: str) -> tuple[list[Phrase], str]:
     return phrases, fts_match(expansion.terms)
 
 
+def _postings(store: CorpusStore, matching: ranking.Matching, limit: int, offset: int = 0) -> tuple[list[Ranked], int]:
+    return reranked_from_postings(store, store.turn_arrays, matching.phrases, matching.wanted, matching.span, limit, offset)
+
+
 @pytest.mark.parametrize("query", QUERIES)
-def test_python_bm25_equals_fts5(store: CorpusStore, searcher: Searcher, query: str) -> None:
+def test_both_paths_equal_the_reference_on_the_bundled_corpus(store: CorpusStore, searcher: Searcher, query: str) -> None:
     phrases, match = _phrases(searcher, query)
-    rows = store.rows("SELECT rowid, bm25(fts) FROM fts WHERE fts MATCH ?", (match,))
-    assert rows, query
-    documents, tokens = store.fts_totals
-    idfs = [idf(documents, store.phrase_hits(p)) for p in phrases]
-    bodies = dict(store.rows("SELECT pk, body FROM docs"))
-    for doc, expected in rows:
-        assert score(bodies[doc].split(), phrases, idfs, tokens / documents) == pytest.approx(expected, rel=1e-12), (query, doc)
+    for wanted in (TurnFilter(), TurnFilter(slot=0), TurnFilter(slot=1), TurnFilter(speaker="christina"), TurnFilter(start=600)):
+        matching = ranking.Matching(match, phrases, wanted)
+        expected = reranked_page(store, matching, -1)
+        assert expected[1] > 0 or wanted != TurnFilter(), query
+        assert ranking.reranked_in_memory(store, matching, -1) == expected, (query, wanted)
+        assert _postings(store, matching, -1) == expected, (query, wanted)
+
+
+def test_fts5_sees_the_tokens_we_index() -> None:
+    """Every character of the Basic and Supplementary Multilingual Planes between two letters: FTS5's
+    unicode61 tokenizer must split and fold our index terms exactly as we do (the postings and FTS5
+    then hold the same tokens, so both ranking paths give one answer)."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE fts USING fts5(body, tokenize='unicode61 remove_diacritics 0')")
+    conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(fts, 'instance')")
+    expected = {}
+    for point in range(0x20000):
+        if 0xD800 <= point < 0xE000:
+            continue
+        terms = index_terms("a" + chr(point) + "b" + chr(point).upper())
+        if terms:
+            expected[point] = terms
+    conn.executemany("INSERT INTO fts (rowid, body) VALUES (?, ?)", [(p, " ".join(t)) for p, t in expected.items()])
+    found: dict[int, list[str]] = {}
+    for doc, term in conn.execute("SELECT doc, term FROM v ORDER BY doc, offset"):
+        found.setdefault(doc, []).append(term)
+    assert [hex(p) for p, terms in expected.items() if found.get(p) != terms] == []
 
 
 def test_index_statistics_match_fts5(store: CorpusStore) -> None:
@@ -62,11 +93,35 @@ def test_index_statistics_match_fts5(store: CorpusStore) -> None:
     assert tokens == sum(len(body.split()) for _, body in bodies)
     for doc, size in store.rows("SELECT id, sz FROM fts_docsize"):
         assert read_varint(bytes(size), 0)[0] == len(next(b for d, b in bodies if d == doc).split())
-    df = dict(store.rows("SELECT term, df FROM terms"))
-    for term in random.Random(3).sample(sorted(df), 300):
-        assert df[term] == store.rows("SELECT COUNT(*) FROM fts WHERE fts MATCH ?", ('"' + term + '"',))[0][0], term
     for pk, _ in bodies[:50]:
         assert pk >> 3 == store.rows("SELECT turn_pk FROM docs WHERE pk = ?", (pk,))[0][0]
+
+
+def test_postings_hold_every_instance_of_every_term(store: CorpusStore) -> None:
+    """Rebuilt from the document bodies: each term's documents, counts, lengths and offsets."""
+    expected: dict[str, list[tuple[int, int, int, list[int]]]] = {}
+    for pk, body in store.rows("SELECT pk, body FROM docs ORDER BY pk"):
+        tokens = body.split()
+        offsets: dict[str, list[int]] = {}
+        for at, token in enumerate(tokens):
+            offsets.setdefault(token, []).append(at)
+        for term, where in offsets.items():
+            expected.setdefault(term, []).append((pk, len(where), len(tokens), where))
+    rows: dict[str, list[tuple[object, ...]]] = {}
+    for term, *row in store.rows("SELECT term, count, wide, docs, freqs, lens, positions FROM postings ORDER BY term, segment"):
+        rows.setdefault(term, []).append(tuple(row))
+    assert set(rows) == set(expected)
+    for term, found in rows.items():
+        postings = decode_rows(found)
+        want = expected[term]
+        assert postings.docs.tolist() == [d for d, _, _, _ in want], term
+        assert postings.freqs.tolist() == [f for _, f, _, _ in want], term
+        assert postings.lens.tolist() == [n for _, _, n, _ in want], term
+        assert postings.positions is not None and postings.positions.tolist() == [p for *_, where in want for p in where], term
+    # the FTS5 side agrees on which documents hold a term
+    for term in random.Random(3).sample(sorted(rows), 200):
+        fts = [r[0] for r in store.rows("SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid", ('"' + term + '"',))]
+        assert fts == [d for d, _, _, _ in expected[term]], term
 
 
 def test_index_terms_equal_document_spans(store: CorpusStore) -> None:
@@ -107,9 +162,7 @@ def test_snippet_matches_equal_the_reference(store: CorpusStore) -> None:
             assert match_spans(text, wanted, prefixes) == _reference_spans(text, wanted, prefixes), (wanted, prefixes, text[:60])
 
 
-# --- champion lists on a corpus large enough to need them -------------------------------------------
-
-CHAMPIONS = 12
+# --- a corpus large enough for the postings path ---------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -118,103 +171,184 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     corpus = root / "corpus"
     generate(corpus, 40, turns=30, seed=5)
     index = root / "index.sqlite"
-    build_index(corpus, index, champion_size=CHAMPIONS)
+    build_index(corpus, index)
     return corpus, index
-
-
-def _compare(index: Path, seed: int) -> tuple[int, int]:
-    """(queries, proved): every proved answer must equal the exhaustive one."""
-    store = CorpusStore(index)
-    searcher = Searcher(store)
-    terms = [t for (t,) in store.rows("SELECT term FROM terms WHERE df >= 20 ORDER BY term")]
-    speakers = sorted(store.speakers)
-    rng = random.Random(seed)
-    proved = 0
-    total = 150
-    for _ in range(total):
-        phrases, match = _phrases(searcher, " ".join(rng.sample(terms, rng.choice([1, 1, 2, 3]))))
-        wanted = rng.choice([
-            TurnFilter(), TurnFilter(), TurnFilter(slot=rng.choice([0, 1])),
-            TurnFilter(speaker=rng.choice(speakers)), TurnFilter(start=60, end=900),
-        ])
-        need = rng.choice([1, 3, 5])
-        fast = top_turns(store, phrases, wanted, need)
-        slow = ranked_in_sql(store, match, wanted, None, need)
-        if fast is None:
-            continue
-        proved += 1
-        assert [(r.turn_pk, r.slot) for r in fast] == [(r.turn_pk, r.slot) for r in slow], (phrases, wanted)
-        assert [r.score for r in fast] == pytest.approx([r.score for r in slow], rel=1e-9)
-    store.close()
-    return total, proved
-
-
-@pytest.mark.parametrize(("whole", "multi"), [(300, 800), (5, 40), (0, 0)])
-def test_champion_answers_equal_the_exhaustive_ones(
-    synthetic: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, whole: int, multi: int
-) -> None:
-    """With small budgets the proof rests on the floors alone; with none, on their sum."""
-    monkeypatch.setattr(topk, "WHOLE_PHRASE", whole)
-    monkeypatch.setattr(topk, "MULTI_MATCH", multi)
-    total, proved = _compare(synthetic[1], seed=1)
-    assert proved >= total // 5, f"the fast path proved only {proved} of {total}"
-
-
-def test_champion_lists_stay_sound_through_incremental_builds(synthetic: tuple[Path, Path], tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(synthetic[0], corpus)
-    index = tmp_path / "index.sqlite"
-    build_index(corpus, index, champion_size=CHAMPIONS)
-    folders = sorted(p for p in corpus.iterdir() if p.is_dir())
-    shutil.rmtree(folders[3])  # removed
-    changed = next(folders[7].glob("transcript.*"))
-    changed.write_text(changed.read_text(encoding="utf-8").replace("model", "model model"), encoding="utf-8")
-    generate(corpus, 4, turns=30, seed=9, start=100)  # added
-    report = build_index(corpus, index, champion_size=CHAMPIONS)
-    assert not report.rebuilt and len(report.removed) == 1 and len(report.indexed) == 5
-    total, proved = _compare(index, seed=2)
-    assert proved >= total // 3
-
-
-def test_search_is_the_same_on_either_path(synthetic: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    store = CorpusStore(synthetic[1])
-    searcher = Searcher(store)
-    speaker = sorted(store.speakers)[0]
-    cases = [
-        {"query": "model"}, {"query": "agents evaluation"}, {"query": "latency", "language": "en"},
-        {"query": "tokens", "speaker": speaker}, {"query": "model", "start": "00:01:00", "end": "00:15:00"},
-        {"query": "에이전트"}, {"query": "모델 평가"}, {"query": "model", "cursor": None, "limit": 2},
-    ]
-    proved = []
-
-    def counted(*args: object, **kwargs: object) -> object:
-        found = top_turns(*args, **kwargs)  # type: ignore[arg-type]
-        proved.append(found is not None)
-        return found
-
-    monkeypatch.setattr(ranking, "top_turns", counted)
-    monkeypatch.setattr(store_module, "SMALL_INDEX", 0)
-    monkeypatch.setattr(search_module, "RERANK_POSTINGS", 0)  # the plain BM25 order, which the champion lists serve
-    monkeypatch.setattr(search_module, "EXACT_POSTINGS", 0)
-    fast = [searcher.search(**{"limit": 3, **case}) for case in cases]  # type: ignore[arg-type]
-    assert sum(proved) >= len(cases) // 2, proved
-    tried = len(proved)
-    monkeypatch.setattr(search_module, "EXACT_POSTINGS", 10**12)
-    slow = [searcher.search(**{"limit": 3, **case}) for case in cases]  # type: ignore[arg-type]
-    assert len(proved) == tried  # the second pass never tried the fast path
-    for case, a, b in zip(cases, fast, slow, strict=True):
-        assert a.total == b.total, case
-        assert [h.turn_id for h in a.hits] == [h.turn_id for h in b.hits], case
-        assert [h.language for h in a.hits] == [h.language for h in b.hits], case
-        assert a.next_cursor == b.next_cursor, case
-    store.close()
 
 
 def _opened(index: Path) -> tuple[CorpusStore, Searcher, list[str], list[str]]:
     """The store, a searcher, the index terms in at least 20 documents, the speaker ids."""
     store = CorpusStore(index)
-    terms = [t for (t,) in store.rows("SELECT term FROM terms WHERE df >= 20 ORDER BY term")]
+    terms = [t for (t,) in store.rows("SELECT term FROM postings GROUP BY term HAVING SUM(count) >= 20 ORDER BY term")]
     return store, Searcher(store), terms, sorted(store.speakers)
+
+
+def _random_query(rng: random.Random, terms: list[str]) -> str:
+    """Words, a quoted phrase, or a prefix (Latin or Hangul) made of index terms."""
+    words = rng.sample(terms, rng.choice([1, 2, 3]))
+    shape = rng.random()
+    if shape < 0.2:
+        return '"' + " ".join(words) + '"'
+    if shape < 0.35:
+        word = words[0]
+        return (word[:1] if not word.isascii() else word[:3]) + "*"
+    return " ".join(words)
+
+
+def _compare_with_reference(index: Path, seed: int, queries: int) -> int:
+    """Random queries, filters, episodes and pages: the postings path against the reference; returns the hits compared."""
+    store, searcher, terms, speakers = _opened(index)
+    assert not store.small
+    rng = random.Random(seed)
+    episodes = sorted(store.episode_pks.values())
+    compared = 0
+    for _ in range(queries):
+        query = _random_query(rng, terms)
+        phrases, match = _phrases(searcher, query)
+        wanted = rng.choice([
+            TurnFilter(), TurnFilter(), TurnFilter(slot=rng.choice([0, 1])), TurnFilter(speaker=rng.choice(speakers)),
+            TurnFilter(start=60, end=900), TurnFilter(slot=0, speaker=rng.choice(speakers), start=30),
+        ])
+        span = store.episode_docs(rng.choice(episodes)) if rng.random() < 0.2 else None
+        matching = ranking.Matching(match, phrases, wanted, span)
+        expected = reranked_page(store, matching, -1)
+        assert _postings(store, matching, -1) == expected, (query, wanted, span)
+        offset = rng.randrange(expected[1] + 3)
+        for limit in (10, 1, 0):
+            assert _postings(store, matching, limit, offset) == reranked_page(store, matching, limit, offset), (query, limit, offset)
+        compared += expected[1]
+    store.close()
+    return compared
+
+
+def test_postings_ranking_equals_the_reference(synthetic: tuple[Path, Path]) -> None:
+    assert _compare_with_reference(synthetic[1], seed=1, queries=150) > 5000
+
+
+def test_in_memory_ranking_equals_the_reference(synthetic: tuple[Path, Path]) -> None:
+    """The small-index path, run on the larger corpus (it does not depend on the size)."""
+    store, searcher, terms, _ = _opened(synthetic[1])
+    rng = random.Random(2)
+    for _ in range(40):
+        query = _random_query(rng, terms)
+        phrases, match = _phrases(searcher, query)
+        matching = ranking.Matching(match, phrases, TurnFilter(slot=rng.choice([None, 0, 1])))
+        offset = rng.randrange(30)
+        for limit in (-1, 5, 1, 0):
+            assert ranking.reranked_in_memory(store, matching, limit, offset) == reranked_page(store, matching, limit, offset), query
+    store.close()
+
+
+def test_postings_stay_exact_through_incremental_builds(synthetic: tuple[Path, Path], tmp_path: Path) -> None:
+    """Removed, changed and added episodes, the last one (highest turn pks) changed twice: no stale
+    posting is ever counted, turn pks are never reused, and the dead postings go at a merge."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(synthetic[0], corpus)
+    index = tmp_path / "index.sqlite"
+    build_index(corpus, index)
+    folders = sorted(p for p in corpus.iterdir() if p.is_dir())
+    shutil.rmtree(folders[3])  # removed
+    changed = next(folders[7].glob("transcript.*"))
+    changed.write_text(changed.read_text(encoding="utf-8").replace("model", "model model"), encoding="utf-8")
+    generate(corpus, 4, turns=30, seed=9, start=100)  # added: their turns get the highest pks
+    report = build_index(corpus, index)
+    assert not report.rebuilt and len(report.removed) == 1 and len(report.indexed) == 5
+    newest = max((p for p in corpus.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime_ns)
+    for round_ in range(2):  # the episode with the highest pks, re-indexed: its new turns must not take the old pks
+        source = next(newest.glob("transcript.*"))
+        source.write_text(source.read_text(encoding="utf-8").replace("agent", f"agent{round_}"), encoding="utf-8")
+        assert len(build_index(corpus, index).indexed) == 1
+    assert _compare_with_reference(index, seed=3, queries=60) > 1000
+    with sqlite3.connect(index) as conn:
+        dead = int(conn.execute("SELECT value FROM meta WHERE key = 'postings_dead'").fetchone()[0])
+        stored = conn.execute("SELECT SUM(postings) FROM postings_segments").fetchone()[0]
+        live = sum(len(set(body.split())) for (body,) in conn.execute("SELECT body FROM docs"))
+        assert stored == live + dead and dead > 0
+    for folder in sorted(p for p in corpus.iterdir() if p.is_dir())[:20]:  # half the corpus changes: enough dead postings to merge
+        source = next(folder.glob("transcript.*"))
+        source.write_text(source.read_text(encoding="utf-8").replace("the", "the the"), encoding="utf-8")
+    build_index(corpus, index)
+    with sqlite3.connect(index) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'postings_dead'").fetchone()[0] == "0"
+        assert conn.execute("SELECT COUNT(*) FROM postings_segments").fetchone()[0] == 1
+        stored = conn.execute("SELECT SUM(postings) FROM postings_segments").fetchone()[0]
+        assert stored == sum(len(set(body.split())) for (body,) in conn.execute("SELECT body FROM docs"))
+    assert _compare_with_reference(index, seed=4, queries=30) > 500
+
+
+def test_segments_are_merged(synthetic: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build from scratch leaves one segment; one that adds many leaves at most MAX_SEGMENTS."""
+    monkeypatch.setattr(postings_module, "FLUSH_TOKENS", 500)  # a segment every episode or so
+    corpus = tmp_path / "corpus"
+    shutil.copytree(synthetic[0], corpus)
+    index = tmp_path / "index.sqlite"
+    build_index(corpus, index)
+    segments = "SELECT COUNT(*), COUNT(DISTINCT segment) FROM postings_segments JOIN postings USING (segment)"
+    with sqlite3.connect(index) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM postings_segments").fetchone()[0] == 1
+    generate(corpus, 16, turns=30, seed=8, start=200)
+    build_index(corpus, index)
+    with sqlite3.connect(index) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM postings_segments").fetchone()[0] == MAX_SEGMENTS
+        assert conn.execute(segments).fetchone()[1] == MAX_SEGMENTS
+    assert _compare_with_reference(index, seed=5, queries=40) > 1000
+
+
+def test_long_documents_get_wide_rows() -> None:
+    """Offsets past 65,535 do not fit uint16: such a term's row is stored as uint32."""
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(SCHEMA)
+    writer = PostingsWriter(conn)
+    long_doc = ["filler"] * 70_000 + ["rare", "filler", "rare"]
+    writer.add([(8, ["rare", "short"]), (16, long_doc)])
+    with pytest.raises(CorpusError, match="pks must only grow"):
+        writer.add([(24, ["fine"]), (16, ["late"])])  # refused whole: 24 is not taken either
+    writer.flush()
+    rows = {term: row for term, *row in conn.execute("SELECT term, count, wide, docs, freqs, lens, positions FROM postings")}
+    assert rows["short"][1] == 0 and rows["rare"][1] == 1
+    rare = decode_rows([tuple(rows["rare"])])
+    assert rare.docs.tolist() == [8, 16] and rare.freqs.tolist() == [1, 2] and rare.lens.tolist() == [2, 70_003]
+    assert rare.positions is not None and rare.positions.tolist() == [0, 70_000, 70_002]
+    assert "fine" not in rows
+
+
+def _plain_order(store: CorpusStore, match: str) -> list[int]:
+    """Turn pks by BM25 times the length prior alone: no exchanges."""
+    sql = (
+        "WITH m AS MATERIALIZED (SELECT rowid AS doc, bm25(fts) AS rank FROM fts WHERE fts MATCH ?) "
+        "SELECT t.pk FROM m JOIN turns t ON t.pk = m.doc >> 3 GROUP BY t.pk ORDER BY MIN(m.rank * t.weight), t.pk LIMIT 10"
+    )
+    return [pk for (pk,) in store.rows(sql, (match,))]
+
+
+def test_sql_reranking_is_the_reference_reranking(synthetic: tuple[Path, Path]) -> None:
+    """The reference statement against corpus.exchanges.rerank over every match, filters after;
+    and exchanges do change orders on this corpus (or the comparisons above would prove little)."""
+    store, searcher, terms, speakers = _opened(synthetic[1])
+    rng = random.Random(4)
+    compared = reordered = 0
+    meta = {pk: (speaker, start) for pk, speaker, start in store.rows("SELECT pk, speaker, start_seconds FROM turns")}
+    question_of = dict(store.rows("SELECT pk, answers FROM turns WHERE answers IS NOT NULL"))
+    weight = dict(store.rows("SELECT pk, weight FROM turns"))
+    for _ in range(40):
+        phrases, match = _phrases(searcher, " ".join(rng.sample(terms, rng.choice([1, 2, 3]))))
+        wanted = rng.choice(
+            [TurnFilter(), TurnFilter(slot=rng.choice([0, 1])), TurnFilter(speaker=rng.choice(speakers)), TurnFilter(start=60, end=900)]
+        )
+        slot_clause = "" if wanted.slot is None else f" AND (rowid & 7) = {wanted.slot}"
+        relevance: dict[int, float] = {}
+        for doc, rank in store.rows(f"SELECT rowid, bm25(fts) FROM fts WHERE fts MATCH ?{slot_clause}", (match,)):
+            value = rank * weight[doc >> 3]
+            relevance[doc >> 3] = min(value, relevance.get(doc >> 3, value))
+        facts = Exchanges({pk: -value for pk, value in relevance.items()}, question_of)
+        expected = [(pk, -score) for pk, score in rerank(sorted(relevance), facts) if wanted.accepts(*meta[pk])]
+        found, total = reranked_page(store, ranking.Matching(match, phrases, wanted), -1)
+        assert [(r.turn_pk, r.score) for r in found] == expected
+        assert total == len(expected)
+        compared += len(expected)
+        if wanted == TurnFilter():
+            reordered += [r.turn_pk for r in found[:10]] != _plain_order(store, match)
+    assert compared > 500 and reordered >= 3
+    store.close()
 
 
 def _every_hit(searcher: Searcher, query: str, **filters: object) -> list[str]:
@@ -230,15 +364,9 @@ def _every_hit(searcher: Searcher, query: str, **filters: object) -> list[str]:
         cursor = page.next_cursor
 
 
-@pytest.mark.parametrize("rerank_postings", [10**12, 0])
-def test_filters_and_pages_keep_one_order(
-    synthetic: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, rerank_postings: int
-) -> None:
-    """Re-ranked by exchanges or not, a filtered search lists the turns the unfiltered one lists,
-    in the same order, and two pages of five are the first ten."""
-    monkeypatch.setattr(store_module, "SMALL_INDEX", 0)  # the large-corpus code paths
-    monkeypatch.setattr(search_module, "EXACT_POSTINGS", 0)
-    monkeypatch.setattr(search_module, "RERANK_POSTINGS", rerank_postings)
+def test_filters_and_pages_keep_one_order(synthetic: tuple[Path, Path]) -> None:
+    """A filtered search lists the turns the unfiltered one lists, in the same order, and two
+    pages of five are the first ten."""
     store, searcher, terms, speakers = _opened(synthetic[1])
     rng = random.Random(3)
     kept = 0
@@ -256,78 +384,38 @@ def test_filters_and_pages_keep_one_order(
     store.close()
 
 
-def test_sql_reranking_is_the_reference_reranking(synthetic: tuple[Path, Path]) -> None:
-    """reranked_page (one SQL statement) against corpus.exchanges.rerank over every match, filters after;
-    reranked_in_memory against reranked_page."""
-    store, searcher, terms, speakers = _opened(synthetic[1])
-    rng = random.Random(4)
-    compared = 0
-    meta = {pk: (speaker, start) for pk, speaker, start in store.rows("SELECT pk, speaker, start_seconds FROM turns")}
-    question_of = dict(store.rows("SELECT pk, answers FROM turns WHERE answers IS NOT NULL"))
-    episode_pks = sorted(store.episode_pks.values())
-    for _ in range(40):
-        phrases, match = _phrases(searcher, " ".join(rng.sample(terms, rng.choice([1, 2, 3]))))
-        wanted = rng.choice(
-            [TurnFilter(), TurnFilter(slot=rng.choice([0, 1])), TurnFilter(speaker=rng.choice(speakers)), TurnFilter(start=60, end=900)]
-        )
-        every, _ = ranked_page(store, match, TurnFilter(slot=wanted.slot), None, -1)
-        facts = Exchanges({r.turn_pk: -r.score for r in every}, question_of)
-        expected = [(pk, -score) for pk, score in rerank([r.turn_pk for r in every], facts) if wanted.accepts(*meta[pk])]
-        matching = ranking.Matching(match, phrases, wanted)
-        found, total = ranking.reranked_page(store, matching, 10**6)
-        assert [(r.turn_pk, r.score) for r in found] == expected
-        assert total == (len(expected) or None)
-        # the in-memory re-ranking of small indexes: the same page, scores, slots and number,
-        # for any page (a negative limit is no limit, as in SQL), within one episode too
-        assert ranking.reranked_in_memory(store, matching, 10**6) == (found, total)
-        offset = rng.randrange(len(expected) + 12)
-        for limit in (5, 1, 0, -1):
-            assert ranking.reranked_in_memory(store, matching, limit, offset) == ranking.reranked_page(store, matching, limit, offset)
-        within = ranking.Matching(match, phrases, wanted, store.episode_docs(rng.choice(episode_pks)))
-        assert ranking.reranked_in_memory(store, within, 10**6) == ranking.reranked_page(store, within, 10**6)
-        compared += len(expected)
-    assert compared > 500
-    store.close()
-
-
-def test_exchanges_reorder_the_synthetic_corpus(synthetic: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    """The synthetic corpus has hosts who ask: re-ranking must change some orders there (or the
-    test above would prove nothing about it)."""
-    store = CorpusStore(synthetic[1])
-    searcher = Searcher(store)
-    terms = [t for (t,) in store.rows("SELECT term FROM terms WHERE df >= 20 ORDER BY term")]
-    queries = [" ".join(random.Random(n).sample(terms, 2)) for n in range(20)]
-    reranked = [[h.turn_id for h in searcher.search(q).hits] for q in queries]
-    monkeypatch.setattr(search_module, "EXACT_POSTINGS", 0)
-    monkeypatch.setattr(search_module, "RERANK_POSTINGS", 0)
-    monkeypatch.setattr(store_module, "SMALL_INDEX", 0)
-    plain = [[h.turn_id for h in searcher.search(q).hits] for q in queries]
-    assert sum(a != b for a, b in zip(reranked, plain, strict=True)) >= 3
-    store.close()
-
-
-def test_scoring_a_body_equals_scoring_its_tokens() -> None:
-    rng = random.Random(1)
-    vocabulary = ["a", "b", "ab", "c", "에이", "이전", "전트", "model", "mod"]
-    for _ in range(5000):
-        tokens = [rng.choice(vocabulary) for _ in range(rng.randint(1, 30))]
-        phrases = [
-            Phrase(tuple(rng.choice(vocabulary) for _ in range(rng.randint(1, 3))), rng.random() < 0.3)
-            for _ in range(rng.randint(1, 3))
+def test_search_is_the_same_on_either_path(synthetic: tuple[Path, Path], index_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whole search results (hits, totals, cursors), in memory and from the postings, on both corpora."""
+    cases: list[dict[str, object]] = [
+        {"query": "model"}, {"query": "agents evaluation"}, {"query": "latency", "language": "en"}, {"query": "에이전트"},
+        {"query": "모델 평가"}, {"query": "model", "limit": 2}, {"query": "infer*"}, {"query": '"agent builder"', "limit": 3},
+        {"query": "agent builder evals"}, {"query": "에이전트 평가"}, {"query": "prompt optimization", "speaker": "sherwin"},
+        {"query": "platform", "start": "00:10:00", "end": "00:30:00"}, {"query": "evals", "episode": "latent-space-devday-2025"},
+    ]
+    for index in (synthetic[1], index_path):
+        store = CorpusStore(index)
+        searcher = Searcher(store)
+        speakers = set(store.speakers)
+        episodes = set(store.episodes)
+        usable = [
+            case for case in cases
+            if case.get("speaker", next(iter(speakers))) in speakers and case.get("episode", next(iter(episodes))) in episodes
         ]
-        idfs = [rng.random() for _ in phrases]
-        assert score_body(" ".join(tokens), phrases, idfs, 12.0) == score(tokens, phrases, idfs, 12.0), (tokens, phrases)
+
+        def pages(case: dict[str, object], searcher: Searcher = searcher) -> tuple[dict[str, object], dict[str, object] | None]:
+            first = searcher.search(**case)  # type: ignore[arg-type]
+            second = searcher.search(**case, cursor=first.next_cursor) if first.next_cursor else None  # type: ignore[arg-type]
+            return first.model_dump(), second.model_dump() if second else None
+
+        monkeypatch.setattr(store_module, "SMALL_INDEX", 10**9)
+        in_memory = [pages(case) for case in usable]
+        assert sum(bool(first["hits"]) for first, _ in in_memory) >= len(usable) - 2
+        monkeypatch.setattr(store_module, "SMALL_INDEX", 0)
+        assert [pages(case) for case in usable] == in_memory
+        store.close()
 
 
-def test_fast_path_declines_terms_fts5_may_fold_differently(synthetic: tuple[Path, Path]) -> None:
-    """unicode61 folds µ into μ (Python's lower() does not): such terms go the exhaustive way."""
-    store = CorpusStore(synthetic[1])
-    assert top_turns(store, [Phrase(("µs",)), Phrase(("model",))], TurnFilter(), 3) is None
-    assert top_turns(store, [Phrase(("model",))], TurnFilter(), 3) is not None
-    store.close()
-
-
-def test_a_rolled_back_episode_leaves_no_champion_entries(tmp_path: Path) -> None:
+def test_a_rolled_back_episode_leaves_no_postings(tmp_path: Path) -> None:
     """An episode with a ninth language is refused whole; the build goes on and stays consistent."""
     corpus = tmp_path / "corpus"
     generate(corpus, 3, turns=10, seed=4)
@@ -339,26 +427,18 @@ def test_a_rolled_back_episode_leaves_no_champion_entries(tmp_path: Path) -> Non
         spec["sources"].append({"path": f"transcript.{code}{source.suffix}", "role": "translation", "language": code})
     (folders[0] / "episode.json").write_text(json.dumps(spec), encoding="utf-8")
     index = tmp_path / "index.sqlite"
-    report = build_index(corpus, index, champion_size=4)
+    report = build_index(corpus, index)
     assert len(report.errors) == 1 and "languages" in str(report.errors[0])
     assert len(report.indexed) == 2
     store = CorpusStore(index)
-    orphans = store.rows("SELECT COUNT(*) FROM champions WHERE doc NOT IN (SELECT pk FROM docs)")[0][0]
-    assert orphans == 0
+    docs = {pk for (pk,) in store.rows("SELECT pk FROM docs")}
+    held = set()
+    for row in store.rows("SELECT count, wide, docs, freqs, lens FROM postings"):
+        held |= set(decode_rows([row]).docs.tolist())
+    assert held == docs
+    weights = store.turn_arrays.weight
+    assert np.count_nonzero(weights) == store.rows("SELECT COUNT(*) FROM turns")[0][0]
     store.close()
-
-
-def test_champion_impacts_are_bm25_impacts() -> None:
-    """The builder's unrolled arithmetic is corpus.bm25.impact, which the floors' proof relies on."""
-    builder = ChampionBuilder(avgdl=37.5, size=10)
-    rng = random.Random(2)
-    for doc in range(200):
-        counts = {"t": rng.randint(1, 5)}
-        length, weight = rng.randint(1, 120), rng.choice([0.3, 0.8, 1.0])
-        builder.add(doc, counts, length, weight)
-        kept = dict((d, -v) for v, d in builder.pending["t"])
-        if doc in kept:
-            assert kept[doc] == pytest.approx(impact(counts["t"], length, 37.5, weight), rel=1e-12)
 
 
 def test_turn_cache_keeps_the_turns_it_was_asked_for(index_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -372,33 +452,6 @@ def test_turn_cache_keeps_the_turns_it_was_asked_for(index_path: Path, monkeypat
         asked = [*rng.sample(pks, rng.randint(1, 6)), max(pks) + 1]
         assert store.turns(asked) == {pk: expected[pk] for pk in asked if pk in expected}
         assert len(store._turns) <= 3
-    store.close()
-
-
-def test_small_index_search_equals_the_sql_path(index_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """On the bundled corpus, re-ranking in memory gives the results the SQL statement gives, filters and pages
-    included (no prefix query: a large index does not re-rank those)."""
-    store = CorpusStore(index_path)
-    searcher = Searcher(store)
-    cases: list[dict[str, object]] = [
-        {"query": "agent builder evals"}, {"query": "에이전트 평가"}, {"query": "model", "language": "en", "limit": 4},
-        {"query": "prompt optimization", "speaker": "sherwin"}, {"query": "platform", "start": "00:10:00", "end": "00:30:00"},
-        {"query": "evals", "episode": "latent-space-devday-2025", "limit": 3},
-        {"query": '"agent builder"', "limit": 3},
-    ]
-    assert store.small
-
-    def pages(case: dict[str, object]) -> tuple[dict[str, object], dict[str, object] | None]:
-        first = searcher.search(**case)  # type: ignore[arg-type]
-        second = searcher.search(**case, cursor=first.next_cursor) if first.next_cursor else None  # type: ignore[arg-type]
-        return first.model_dump(), second.model_dump() if second else None
-
-    in_memory = [pages(case) for case in cases]
-    assert all(first["hits"] for first, _ in in_memory)
-    monkeypatch.setattr(store_module, "SMALL_INDEX", 0)
-    monkeypatch.setattr(search_module, "RERANK_POSTINGS", 10**12)
-    assert not store.small
-    assert [pages(case) for case in cases] == in_memory
     store.close()
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from corpus.errors import InvalidQuery, UnknownEpisode, UnknownSpeaker
 from corpus.search import Searcher
+from corpus.store import CorpusStore
 
 EP = "latent-space-devday-2025"
 
@@ -65,6 +66,15 @@ def test_typos_are_corrected_and_reported(searcher: Searcher, typo: str, word: s
 
 def test_known_words_are_not_corrected(searcher: Searcher) -> None:
     assert searcher.search("studio workflows").corrections == []
+
+
+def test_english_words_missing_from_the_corpus_are_not_corrected(searcher: Searcher, store: CorpusStore) -> None:
+    """`modem` is no typo of `model`, though the corpus says only the latter; `platfrom` is one of `platform`."""
+    assert "model" in store.vocabulary and "modem" not in store.vocabulary and "commute" not in store.vocabulary
+    modem = searcher.search("modem")
+    assert modem.corrections == [] and modem.total == 0
+    assert searcher.search("commute agents").corrections == []
+    assert [(c.original, c.corrected) for c in searcher.search("platfrom").corrections] == [("platfrom", "platform")]
 
 
 def test_korean_query_finds_english_only_turns(searcher: Searcher) -> None:

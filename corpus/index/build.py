@@ -23,16 +23,19 @@ from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corpus.errors import CorpusError, ParseError
 from corpus.exchanges import answered_questions
-from corpus.index.champions import CHAMPION_SIZE, ChampionBuilder, fts_totals
 from corpus.index.schema import SCHEMA, SCHEMA_VERSION, SLOTS
 from corpus.lexicon import episode_lexicon
 from corpus.load import episode_folders, file_sha256, load_episode
 from corpus.model import Episode
 from corpus.sidecar import SIDECAR_NAME
 from corpus.tokenize import index_terms, surface_words
+
+if TYPE_CHECKING:  # numpy: imported when a build writes, not when a server checks its index
+    from corpus.index.postings import PostingsWriter
 
 log = logging.getLogger(__name__)
 _CODE_DIR = Path(__file__).resolve().parent.parent
@@ -56,12 +59,11 @@ class BuildReport:
 
 
 READERS = frozenset({
-    "bm25.py", "catalog.py", "cursor.py", "ingest.py", "query.py", "ranking.py", "search.py", "snippets.py", "store.py",
-    "times.py", "topk.py", "transcript.py", "turns.py", "uris.py",
+    "bm25.py", "catalog.py", "cursor.py", "english.py", "ingest.py", "postings_ranking.py", "query.py", "ranked.py", "ranking.py",
+    "search.py", "snippets.py", "store.py", "times.py", "transcript.py", "turns.py", "uris.py",
 })
-"""Modules that only read a built index: changing them does not make an index stale (the
-builder takes only FTS5's fixed constants k1 and b from bm25.py). Every other module of
-the package (parsers, model, tokenizer, index builder...) counts."""
+"""Modules that only read a built index: changing them does not make an index stale. Every
+other module of the package (parsers, model, tokenizer, index builder...) counts."""
 
 
 def code_fingerprint() -> str:
@@ -112,7 +114,7 @@ def _slot(conn: sqlite3.Connection, slots: dict[str, int], language: str) -> int
     return slots[language]
 
 
-def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, champions: ChampionBuilder) -> None:
+def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, postings: PostingsWriter) -> None:
     header = episode.model_dump(mode="json", exclude={"turns", "launches"})
     cursor = conn.execute(
         "INSERT INTO episodes (id, folder, data) VALUES (?, ?, ?)", (episode.id, folder, json.dumps(header, ensure_ascii=False))
@@ -132,16 +134,12 @@ def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, cha
     )
     slots = language_slots(conn)
     words: Counter[str] = Counter()
-    term_df: Counter[str] = Counter()
     docs: list[tuple[int, int, str, str]] = []
     tokenized = [{language: index_terms(text) for language, text in turn.text.items()} for turn in episode.turns]
     for texts in tokenized:  # a language the index has no room for fails here, before anything is written
         for language in texts:
             _slot(conn, slots, language)
-    impacts: list[tuple[int, Counter[str], int, float]] = []
-    if champions.avgdl <= 0:  # the first episode of a new index: its own average stands in for the corpus's
-        lengths = [len(tokens) for texts in tokenized for tokens in texts.values()]
-        champions.avgdl = max(1.0, sum(lengths) / max(1, len(lengths)))
+    added: list[tuple[int, list[str]]] = []
     asked = answered_questions(episode.turns, {s.id for s in episode.speakers if s.host})
     pks: dict[int, int] = {}
     for turn, texts in zip(episode.turns, tokenized, strict=True):  # in order: a question is in before its answers
@@ -158,9 +156,7 @@ def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, cha
         for language, tokens in texts.items():
             doc_pk = turn_pk * SLOTS + _slot(conn, slots, language)
             docs.append((doc_pk, turn_pk, language, " ".join(tokens)))
-            counts = Counter(tokens)
-            term_df.update(counts.keys())
-            impacts.append((doc_pk, counts, len(tokens), weight))
+            added.append((doc_pk, tokens))
             words.update(set(surface_words(turn.text[language])))
     by_language = Counter(language for _, _, language, _ in docs)
     conn.execute(
@@ -170,10 +166,6 @@ def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, cha
     conn.executemany("INSERT INTO docs (pk, turn_pk, language, body) VALUES (?, ?, ?, ?)", docs)
     conn.executemany("INSERT INTO fts (rowid, body) VALUES (?, ?)", [(pk, body) for pk, _, _, body in docs])
     conn.executemany(
-        "INSERT INTO terms (term, df) VALUES (?, ?) ON CONFLICT (term) DO UPDATE SET df = df + excluded.df",
-        term_df.items(),
-    )
-    conn.executemany(
         "INSERT INTO vocab (word, df) VALUES (?, ?) ON CONFLICT (word) DO UPDATE SET df = df + excluded.df",
         words.items(),
     )
@@ -181,22 +173,18 @@ def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, cha
         "INSERT OR IGNORE INTO lexicon (episode_pk, ko, en, source) VALUES (?, ?, ?, ?)",
         [(episode_pk, ko, en, source) for ko, en, source in sorted(episode_lexicon(episode))],
     )
-    for doc_pk, counts, length, weight in impacts:  # last: an episode rolled back leaves no entries behind
-        champions.add(doc_pk, counts, length, weight)
+    postings.add(sorted(added, key=lambda doc: doc[0]))  # last: an episode rolled back leaves no postings behind
 
 
-def _delete_episode(conn: sqlite3.Connection, episode_pk: int) -> None:
+def _delete_episode(conn: sqlite3.Connection, episode_pk: int) -> int:
+    """Remove an episode; returns how many postings it leaves dead in the stored segments."""
+    dead = 0
     low, high = conn.execute("SELECT min(pk), max(pk) FROM turns WHERE episode_pk = ?", (episode_pk,)).fetchone()
     if low is not None:
         docs = (low * SLOTS, high * SLOTS + SLOTS - 1)
         rows = conn.execute("SELECT pk, body FROM docs WHERE pk BETWEEN ? AND ?", docs).fetchall()
         conn.executemany("INSERT INTO fts (fts, rowid, body) VALUES ('delete', ?, ?)", rows)
-        term_df: Counter[str] = Counter()
-        for _, body in rows:
-            term_df.update(set(body.split()))
-        conn.executemany("UPDATE terms SET df = df - ? WHERE term = ?", [(n, t) for t, n in term_df.items()])
-        conn.execute("DELETE FROM terms WHERE df <= 0")
-        conn.execute("DELETE FROM champions WHERE doc BETWEEN ? AND ?", docs)
+        dead = sum(len(set(body.split())) for _, body in rows)
         conn.execute("DELETE FROM docs WHERE pk BETWEEN ? AND ?", docs)
     words: Counter[str] = Counter()
     for (data,) in conn.execute("SELECT data FROM turns WHERE episode_pk = ?", (episode_pk,)):
@@ -207,6 +195,7 @@ def _delete_episode(conn: sqlite3.Connection, episode_pk: int) -> None:
     for table in ("turns", "speakers", "launches", "sources", "lexicon"):
         conn.execute(f"DELETE FROM {table} WHERE episode_pk = ?", (episode_pk,))  # noqa: S608 - fixed names
     conn.execute("DELETE FROM episodes WHERE pk = ?", (episode_pk,))
+    return dead
 
 
 def _indexed_sources(conn: sqlite3.Connection) -> dict[str, tuple[int, dict[str, str]]]:
@@ -228,7 +217,6 @@ def build_index(
     *,
     rebuild: bool = False,
     progress: Progress | None = None,
-    champion_size: int = CHAMPION_SIZE,
 ) -> BuildReport:
     """Bring the index at `index_path` up to date with `corpus_dir` (see the module doc)."""
     started = time.perf_counter()
@@ -255,10 +243,13 @@ def build_index(
             if not reuse:
                 report.rebuilt = True
                 conn.executescript(SCHEMA)
-            rows, tokens = fts_totals(conn)
-            champions = ChampionBuilder(avgdl=tokens / rows if rows else 0.0, size=champion_size)
-            _update(conn, corpus_dir, report, progress, champions)
-            champions.flush(conn)
+            from corpus.index.postings import PostingsWriter, tidy, write_turn_arrays
+
+            postings = PostingsWriter(conn)
+            dead = _update(conn, corpus_dir, report, progress, postings)
+            postings.flush()
+            if report.changed or report.rebuilt:
+                tidy(conn, write_turn_arrays(conn), dead, whole=report.rebuilt)
             conn.executemany(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                 [
@@ -283,8 +274,10 @@ def build_index(
 
 
 def _update(
-    conn: sqlite3.Connection, corpus_dir: Path, report: BuildReport, progress: Progress | None, champions: ChampionBuilder
-) -> None:
+    conn: sqlite3.Connection, corpus_dir: Path, report: BuildReport, progress: Progress | None, postings: PostingsWriter
+) -> int:
+    """Index what changed; returns how many stored postings the deleted episodes left dead."""
+    dead = 0
     indexed = _indexed_sources(conn)
     folders = episode_folders(corpus_dir)
     seen: set[str] = set()
@@ -313,15 +306,16 @@ def _update(
             continue
         conn.execute("SAVEPOINT episode")
         try:
-            if previous is not None:
-                _delete_episode(conn, previous[0])
-            _insert_episode(conn, key, loaded.episode, champions)
+            replaced = _delete_episode(conn, previous[0]) if previous is not None else 0
+            _insert_episode(conn, key, loaded.episode, postings)
         except CorpusError as exc:  # e.g. one language too many: the episode keeps its previous version
             conn.execute("ROLLBACK TO episode")
             conn.execute("RELEASE episode")
             report.errors.append(ParseError(folder, None, str(exc)))
             continue
         conn.execute("RELEASE episode")
+        dead += replaced
+        postings.flush_if_full()
         # record every file of the folder (sidecar included) so an edit to any of them is seen
         pk = conn.execute("SELECT pk FROM episodes WHERE id = ?", (loaded.episode.id,)).fetchone()[0]
         conn.execute("DELETE FROM sources WHERE episode_pk = ?", (pk,))
@@ -331,7 +325,8 @@ def _update(
     for key, (pk, _) in indexed.items():
         if key not in seen:
             report.removed.append(key)
-            _delete_episode(conn, pk)
+            dead += _delete_episode(conn, pk)
+    return dead
 
 
 def _same_files(before: dict[str, str], now: dict[str, str]) -> bool:
@@ -354,7 +349,8 @@ def ensure_index(corpus_dir: Path, index_path: Path, *, progress: Progress | Non
 
 
 REQUIRED_TABLES = (
-    "meta", "episodes", "sources", "speakers", "launches", "turns", "languages", "docs", "fts", "vocab", "terms", "champions", "lexicon",
+    "meta", "episodes", "sources", "speakers", "launches", "turns", "languages", "docs", "fts", "vocab", "postings", "postings_segments",
+    "turn_arrays", "lexicon",
 )
 
 

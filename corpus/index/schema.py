@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SLOTS = 8  # languages per index: a document's pk is its turn's pk * 8 + its language's slot (SQL says >> 3, & 7)
 
 SCHEMA = """
@@ -28,7 +28,7 @@ CREATE TABLE speakers (
     PRIMARY KEY (episode_pk, id)
 ) WITHOUT ROWID;
 CREATE TABLE turns (
-    pk INTEGER PRIMARY KEY,
+    pk INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: postings of deleted turns stay until a merge
     episode_pk INTEGER NOT NULL REFERENCES episodes(pk) ON DELETE CASCADE,
     ordinal INTEGER NOT NULL,
     start_seconds INTEGER NOT NULL,
@@ -55,19 +55,20 @@ CREATE VIRTUAL TABLE fts USING fts5(
     body, content='docs', content_rowid='pk', tokenize='unicode61 remove_diacritics 0', prefix='1'
 );
 CREATE TABLE vocab (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
--- Every index term: its document frequency (FTS5's nHit for a one-term phrase) and the floor
--- of its champion list (an upper bound on the impact of its documents not in the list).
-CREATE TABLE terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL, floor REAL NOT NULL DEFAULT 0) WITHOUT ROWID;
--- Champion lists: for each index term, the documents where it weighs most (`corpus.bm25.impact`),
--- at most `champion_size` (meta) of them; every document when the term is rarer than that.
--- Search scores these candidates exactly and proves no other document can beat them (see corpus.topk).
-CREATE TABLE champions (
+-- The same documents as arrays, term by term, for ranking every match at once (corpus.index.postings).
+CREATE TABLE postings (
     term TEXT NOT NULL,
-    doc INTEGER NOT NULL,
-    impact REAL NOT NULL,
-    PRIMARY KEY (term, doc)
-) WITHOUT ROWID;
-CREATE INDEX champions_by_doc ON champions (doc);
+    segment INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    wide INTEGER NOT NULL,        -- 1: freqs, lens and positions are uint32, else uint16
+    docs BLOB NOT NULL,
+    freqs BLOB NOT NULL,
+    lens BLOB NOT NULL,
+    positions BLOB NOT NULL,      -- last: a query that needs no positions never reads them
+    PRIMARY KEY (term, segment)
+);
+CREATE TABLE postings_segments (segment INTEGER PRIMARY KEY, postings INTEGER NOT NULL);
+CREATE TABLE turn_arrays (name TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE lexicon (
     episode_pk INTEGER NOT NULL REFERENCES episodes(pk) ON DELETE CASCADE,
     ko TEXT NOT NULL,             -- Hangul word or phrase, as written
