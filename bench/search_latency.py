@@ -14,6 +14,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from corpus.index.build import build_index
 from corpus.load import BUNDLED_CORPUS
@@ -36,7 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
-    queries = list(OWN)
+    queries: list[tuple[str, dict[str, Any]]] = list(OWN)
     if DEV_SET.exists():
         queries += [(q["query"], q.get("args", {})) for q in json.loads(DEV_SET.read_text(encoding="utf-8"))]
     with tempfile.TemporaryDirectory() as tmp:

@@ -135,8 +135,8 @@ def list_episodes(store: CorpusStore, *, limit: int = 20, cursor: str | None = N
         raise InvalidQuery(f"limit must be between 1 and {MAX_PAGE}, not {limit}")
     key = query_key("episodes", store.fingerprint)
     offset = decode_cursor(cursor, key)
-    episodes = list(store.episodes.values())
-    page = episodes[offset : offset + limit]
+    ids = list(store.episodes)
+    page = [store.episodes[episode_id] for episode_id in ids[offset : offset + limit]]
     counts, languages = store.turn_counts(), store.languages()
     return EpisodeList(
         episodes=[
@@ -153,8 +153,8 @@ def list_episodes(store: CorpusStore, *, limit: int = 20, cursor: str | None = N
             )
             for e in page
         ],
-        total=len(episodes),
-        next_cursor=next_cursor(offset, len(page), len(episodes), key),
+        total=len(ids),
+        next_cursor=next_cursor(offset, len(page), len(ids), key),
     )
 
 

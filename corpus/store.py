@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # numpy is imported when a large index is first searched
 
 MAX_NAME_CHARS = 200  # longer ids and names match nothing: no fuzzy suggestions for them
 SMALL_INDEX = 1000  # documents: an index this small scores and re-ranks every match of every query, in memory
+EPISODE_CACHE = 256  # parsed episode headers kept (a page of hits names a few)
 TURN_CACHE = 2048  # parsed turns kept: the hits of recent searches, which the next ones often share
 
 
@@ -41,6 +42,32 @@ class TurnFacts(NamedTuple):
     """pk of the host question this turn answers (corpus.exchanges), if any."""
     speaker: str
     start_seconds: int
+
+
+class EpisodeHeaders(Mapping[str, Episode]):
+    """Episode headers by id, in index order, each parsed when asked for and the last EPISODE_CACHE
+    kept: 10,000 episodes hold their JSON (about 1 KB each), not 10,000 models (about 12 KB each).
+    Read the models, never change them: the same objects go to every caller."""
+
+    def __init__(self, rows: Sequence[tuple[str, str]]) -> None:
+        self._json = dict(rows)
+        self._parsed: Recent[str, Episode] = Recent(EPISODE_CACHE)
+
+    def __getitem__(self, episode_id: str) -> Episode:
+        found = self._parsed.get(episode_id)
+        if found is None:
+            found = Episode.model_validate_json(self._json[episode_id])
+            self._parsed.put(episode_id, found)
+        return found
+
+    def __contains__(self, episode_id: object) -> bool:
+        return episode_id in self._json
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._json)
+
+    def __len__(self) -> int:
+        return len(self._json)
 
 
 class CorpusStore:
@@ -97,12 +124,9 @@ class CorpusStore:
 
     # --- episodes -------------------------------------------------------
     @cached_property
-    def episodes(self) -> dict[str, Episode]:
+    def episodes(self) -> EpisodeHeaders:
         """Episode headers (no turns, no launches) by id, in index order."""
-        return {
-            row[0]: Episode.model_validate(json.loads(row[1]))
-            for row in self.rows("SELECT id, data FROM episodes ORDER BY pk")
-        }
+        return EpisodeHeaders(self.rows("SELECT id, data FROM episodes ORDER BY pk"))
 
     @cached_property
     def episode_pks(self) -> dict[str, int]:
