@@ -16,17 +16,24 @@ process, which is fine for a table that lives in the process).
 
 from __future__ import annotations
 
+import threading
 from array import array
 from bisect import bisect_left
-from functools import cache
+
+_loading = threading.Lock()
+_loaded: list[array[int]] = []
 
 
-@cache
 def _hashes() -> array[int]:
-    from spellchecker import SpellChecker
+    """The sorted hashes, loaded once: a second thread asking meanwhile waits for the first."""
+    if not _loaded:
+        with _loading:
+            if not _loaded:
+                from spellchecker import SpellChecker
 
-    words = SpellChecker(language="en", distance=1).word_frequency.dictionary
-    return array("q", sorted({hash(word) for word in words}))
+                words = SpellChecker(language="en", distance=1).word_frequency.dictionary
+                _loaded.append(array("q", sorted({hash(word) for word in words})))
+    return _loaded[0]
 
 
 def is_english_word(word: str) -> bool:

@@ -9,9 +9,11 @@ turns that follow it, up to `WINDOW` turns and until a host speaks again (short
 
 - At index time `answered_questions` records, per answer turn, the question it
   answers (`turns.answers` in the index).
-- At query time `rerank` lets each matching answer inherit `INHERIT` of its
-  question's relevance, and demotes a question by `DEMOTE` when one of its
-  answers matches too. Turns outside an exchange keep their relevance.
+- At query time the ranking (`corpus.ranking`, `corpus.postings_ranking`) lets
+  each matching answer inherit `INHERIT` of its question's relevance, and
+  demotes a question by `DEMOTE` when one of its answers matches too. Turns
+  outside an exchange keep their relevance. (tests/ranking_reference.py states
+  the rule once more, plainly, for the tests.)
 
 Relevances here are higher-is-better: the negated BM25 times the length prior.
 The facts a turn inherits come from every matching turn, before the speaker and
@@ -22,8 +24,7 @@ plain BM25.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
 
 from corpus.model import Turn
 
@@ -49,33 +50,3 @@ def answered_questions(turns: Iterable[Turn], hosts: Collection[str]) -> dict[in
         elif question is not None and turn.ordinal - question.ordinal <= WINDOW:
             answers[turn.ordinal] = question.ordinal
     return answers
-
-
-@dataclass(frozen=True)
-class Exchanges:
-    """What re-ranking needs to know about a set of candidate turns, from all matching turns."""
-
-    relevance: Mapping[int, float]
-    """Relevance of every matching turn looked at (candidates, their questions, their questions' answers)."""
-    question_of: Mapping[int, int]
-    """Answer turn -> the question it answers, for the turns looked at."""
-
-
-def rerank(candidates: Iterable[int], facts: Exchanges) -> list[tuple[int, float]]:
-    """(turn_pk, relevance) of the candidates re-scored, best first (ties by turn_pk).
-
-    The reference definition: search runs the same arithmetic over every match, in Python or
-    numpy (corpus.ranking), and the tests hold both to it."""
-    answered = {question for answer, question in facts.question_of.items() if answer in facts.relevance}
-    rescored: list[tuple[int, float]] = []
-    for pk in candidates:
-        score = facts.relevance[pk]
-        question = facts.question_of.get(pk)
-        if question is not None and question in facts.relevance:
-            score += INHERIT * facts.relevance[question]
-        if pk in answered:
-            score *= DEMOTE
-        rescored.append((pk, score))
-    return sorted(rescored, key=lambda item: (-item[1], item[0]))
-
-

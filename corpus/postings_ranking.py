@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import json
 import logging
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -41,7 +42,8 @@ log = logging.getLogger(__name__)
 # 10,000 episodes. Raising glibc's mmap threshold to its maximum (32 MiB) and its trim threshold
 # to 128 MiB lets the heap keep that memory for the next query. The peak is unchanged; the
 # process just stays at it instead of shrinking after each query. Each heap keeps its own peak,
-# so worker threads (HTTP) share at most ARENAS heaps. A no-op on other C libraries.
+# so new heaps stop at ARENAS (threads that already had one keep it). Linux only; a no-op where
+# the C library is not glibc.
 
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
@@ -53,18 +55,20 @@ TRIM_THRESHOLD = 128 * 1024 * 1024
 
 @cache
 def keep_freed_memory() -> bool:
-    """Tune glibc's allocator once per process; True when it took."""
+    """Tune glibc's allocator once per process; True when every setting took."""
+    if not sys.platform.startswith("linux"):
+        return False
     try:
         mallopt = ctypes.CDLL(None).mallopt  # the C library the interpreter runs on
-    except (OSError, AttributeError):  # no mallopt: not glibc (macOS, Windows)
+    except (OSError, AttributeError, TypeError):  # no mallopt: not glibc (musl has a stub that refuses)
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
-    done = all(mallopt(option, value) for option, value in (
+    taken = [mallopt(option, value) for option, value in (
         (M_ARENA_MAX, ARENAS), (M_MMAP_THRESHOLD, MMAP_THRESHOLD), (M_TRIM_THRESHOLD, TRIM_THRESHOLD),
-    ))
-    log.debug("allocator thresholds %s", "raised" if done else "unchanged")
-    return done
+    )]
+    log.debug("allocator settings taken: %s", taken)
+    return all(taken)
 
 
 Ints = npt.NDArray[np.int64]
@@ -170,17 +174,26 @@ def term_postings(store: CorpusStore, arrays: TurnArrays, term: str, prefix: boo
     return TermPostings(union, freqs, lens, merged_positions)
 
 
-def _starts(postings: TermPostings, offset: int) -> npt.NDArray[np.uint64]:
-    """(document << 32) | (offset of the instance - `offset`), ascending: where a phrase would start
-    for this term to be its term number `offset`."""
+def _starts(postings: TermPostings, offset: int, ordered: bool) -> npt.NDArray[np.uint64]:
+    """(document << 32) + (offset of each instance - `offset`), ascending: where the phrase would
+    start for this term to be its term number `offset`. An instance nearer the document's start than
+    `offset` gives a key below the document's own (a wrapped one), which the key of term number 0
+    (never wrapped) cannot equal: the intersection drops it."""
     assert postings.positions is not None
-    docs = np.repeat(postings.docs, postings.freqs).astype(np.uint64)
-    shifted = postings.positions - offset
-    valid = shifted >= 0
-    keys = (docs[valid] << np.uint64(32)) | shifted[valid].astype(np.uint64)
-    if not bool((keys[1:] > keys[:-1]).all()):
+    docs = np.repeat(postings.docs.view(np.uint64), postings.freqs)
+    keys = (docs << np.uint64(32)) + postings.positions.view(np.uint64)
+    if offset:
+        keys -= np.uint64(offset)
+    if not ordered:
         keys.sort()  # a prefix's terms: each document's offsets come term by term
     return keys
+
+
+def _within(postings: TermPostings, docs: Ints) -> TermPostings:
+    """The postings of the documents `docs` (which all hold the term), with their positions."""
+    wanted = np.zeros(len(postings.docs), dtype=bool)
+    wanted[np.searchsorted(postings.docs, docs)] = True
+    return keep(postings, wanted)
 
 
 def phrase_docs(store: CorpusStore, arrays: TurnArrays, phrase: Phrase) -> PhraseDocs:
@@ -191,11 +204,17 @@ def phrase_docs(store: CorpusStore, arrays: TurnArrays, phrase: Phrase) -> Phras
         return PhraseDocs(found.docs, found.freqs, found.lens)
     last = len(phrase.terms) - 1
     terms = [term_postings(store, arrays, t, phrase.prefix and i == last, positions=True) for i, t in enumerate(phrase.terms)]
-    if any(len(t.docs) == 0 for t in terms):
+    rarest = sorted(range(len(terms)), key=lambda i: len(terms[i].docs))  # the sets only shrink
+    both = terms[rarest[0]].docs
+    for i in rarest[1:]:
+        both = _intersect(both, terms[i].docs)
+    if len(both) == 0:
         return PhraseDocs(_EMPTY, _EMPTY, _EMPTY)
+    if 2 * len(both) < len(terms[rarest[0]].docs):  # words that seldom meet: offsets of those documents only
+        terms = [_within(t, both) for t in terms]
     starts: npt.NDArray[np.uint64] | None = None
-    for offset in sorted(range(len(terms)), key=lambda i: len(terms[i].docs)):  # rarest first: the set only shrinks
-        keys = _starts(terms[offset], offset)
+    for i in rarest:
+        keys = _starts(terms[i], i, ordered=not (phrase.prefix and i == last))
         starts = keys if starts is None else _intersect(starts, keys)
         if len(starts) == 0:
             return PhraseDocs(_EMPTY, _EMPTY, _EMPTY)

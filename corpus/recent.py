@@ -1,7 +1,7 @@
 """A bounded map of recently used values, safe to share between threads.
 
-What the store and the searcher keep between queries (parsed turns, hit fields, phrase
-counts): values that never change under an open index, held for the most recent keys only.
+What the store and the searcher keep between queries (parsed turns, hit fields, episode
+headers): values that never change under an open index, held for the most recent keys only.
 """
 
 from __future__ import annotations

@@ -14,8 +14,6 @@ its best document's BM25 times the turn's length prior, re-ranked by exchanges
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TypedDict
@@ -288,7 +286,3 @@ class Searcher:
             snippet=make_snippet(turn.text[language], terms, prefixes),
             translation=preview(turn.text[other]) if other else None,
         )
-
-
-def hits_json(hits: Iterable[SearchHit]) -> str:
-    return json.dumps([h.model_dump() for h in hits], ensure_ascii=False)

@@ -13,8 +13,7 @@ SNIPPET_CHARS = 300
 _LEAD = 60
 
 
-_LATIN_CHAR = WORD_CHAR
-_IS_LATIN_CHAR = re.compile(_LATIN_CHAR)
+_IS_LATIN_CHAR = re.compile(WORD_CHAR)
 _HANGUL_CHAR = "[\uac00-\ud7a3]"
 
 
@@ -45,7 +44,7 @@ def _hangul_finder(wanted: frozenset[str], prefixes: frozenset[str]) -> re.Patte
 def _head_pattern(heads: tuple[str, ...]) -> re.Pattern[str]:
     """Word starts with one of the heads, case-insensitively: the slow, general scan."""
     alternatives = "|".join(re.escape(h[0]) + ("['’]?" + re.escape(h[1]) if len(h) > 1 else "") for h in heads)
-    return re.compile(rf"(?<!{_LATIN_CHAR})(?<!{_LATIN_CHAR}['’])(?:{alternatives})", re.IGNORECASE)
+    return re.compile(rf"(?<!{WORD_CHAR})(?<!{WORD_CHAR}['’])(?:{alternatives})", re.IGNORECASE)
 
 
 _ASCII_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")

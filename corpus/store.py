@@ -1,8 +1,8 @@
 """A read-only handle on a built index, with the small lookups every query needs.
 
 One sqlite3 connection opened read-only (`mode=ro`), shared across the
-server's worker threads behind a lock. Episode headers and speakers are
-loaded once: they are small, and they are read on every call.
+server's worker threads behind a lock. Speakers are loaded once (they are
+few); episode headers are held as JSON and parsed on use (`EpisodeHeaders`).
 """
 
 from __future__ import annotations

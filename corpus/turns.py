@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field
 from corpus.cursor import decode_cursor, next_cursor, query_key
 from corpus.errors import InvalidQuery, UnknownTurn
 from corpus.model import Turn, format_timestamp
-from corpus.snippets import shorten
 from corpus.times import parse_time
 from corpus.uris import episode_url, turn_uri
 
@@ -143,10 +142,6 @@ def get_passage(store: CorpusStore, turn_id: str, *, before: int = 0, after: int
     if not any(t.ordinal == ordinal for t in turns):
         raise UnknownTurn(turn_id[:120], f"episode '{episode_id}' has no turn {ordinal}")
     return Passage(turn_id=turn_id, episode_id=episode_id, turns=[turn_text(store, t, language) for t in turns])
-
-
-def short_turn(text: str) -> str:
-    return shorten(text, 200)
 
 
 def episode_turns(store: CorpusStore, episode_id: str) -> list[Turn]:

@@ -79,7 +79,7 @@ def _search(args: argparse.Namespace) -> int:
     from corpus.errors import CorpusError
     from mcp_server.corpus_handle import CorpusHandle
 
-    handle = CorpusHandle(args.corpus, args.index)
+    handle = CorpusHandle(args.corpus, args.index, warm_up=False)
     try:
         result = handle.searcher.search(args.query, language=args.language, speaker=args.speaker, limit=args.limit)
     except CorpusError as exc:

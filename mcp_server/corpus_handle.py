@@ -49,6 +49,9 @@ class CorpusHandle:
     Right for stdio: one client, whose calls the store's lock and the GIL serialise anyway, and
     a thread hop per call costs about as much as the transport. Off (the default) every call
     runs in a worker thread, so that over HTTP one slow query never holds up other clients."""
+    warm_up: bool = True
+    """Whether opening the index starts the searcher's warm-up in a background thread (a server:
+    yes; a one-shot command-line search: no, it would only compete with the search)."""
     _store: CorpusStore | None = field(default=None, init=False, repr=False)
     _searcher: Searcher | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -60,7 +63,7 @@ class CorpusHandle:
     @property
     def answers_inline(self) -> bool:
         """`inline`, the index open, and small enough that no query holds the event loop for long
-        (on a large corpus a query can take a second: it goes to a thread, so pings and
+        (on a large corpus a query takes tens of milliseconds: it goes to a thread, so pings and
         cancellations are still answered meanwhile)."""
         store = self._store
         return self.inline and store is not None and store.fts_totals[0] <= INLINE_MAX_DOCUMENTS
@@ -87,7 +90,8 @@ class CorpusHandle:
                         f"cannot build the index {self.index_path} for the corpus {self.corpus_dir}: {exc}"
                     ) from exc
                 self._searcher = Searcher(self._store)
-                threading.Thread(target=_warm, args=(self._searcher,), name="warm-up", daemon=True).start()
+                if self.warm_up:
+                    threading.Thread(target=_warm, args=(self._searcher,), name="warm-up", daemon=True).start()
             return self._store
 
     def _ensure(self, index_path: Path) -> None:
@@ -127,5 +131,7 @@ def _warm(searcher: Searcher) -> None:
     """Searcher.warm in the background: a failure only means the first query loads what it needs itself."""
     try:
         searcher.warm()
-    except Exception:  # e.g. the store closed meanwhile; nothing waits on this thread
+    except CorpusError:  # the store closed meanwhile (IndexError_): nothing waits on this thread
         log.debug("warming the searcher stopped", exc_info=True)
+    except Exception:  # a bug: the first queries will load what they need themselves
+        log.warning("warming the searcher failed", exc_info=True)

@@ -1,4 +1,5 @@
-"""The ranking as one SQL statement: the reference both ranking paths are held to.
+"""The ranking as one SQL statement, and the re-ranking rule in plain Python: the references
+both ranking paths are held to.
 
 Every match's FTS5 `bm25()` times its turn's length prior; per turn the best
 document; then the re-ranking by exchanges (corpus.exchanges) with the same
@@ -9,6 +10,9 @@ exactly its scores, order, language slots and totals.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from corpus.exchanges import DEMOTE, INHERIT
 from corpus.ranked import Ranked, TurnFilter
@@ -53,3 +57,30 @@ def reranked_page(store: CorpusStore, matching: Matching, limit: int, offset: in
     found = [Ranked(score, pk, slot) for score, pk, slot in store.rows(sql, params)]
     page = found[offset:] if limit < 0 else found[offset : offset + limit]
     return page, len(found)
+
+
+@dataclass(frozen=True)
+class Exchanges:
+    """What re-ranking needs to know about a set of candidate turns, from all matching turns."""
+
+    relevance: Mapping[int, float]
+    """Relevance (higher is better) of every matching turn looked at."""
+    question_of: Mapping[int, int]
+    """Answer turn -> the question it answers, for the turns looked at."""
+
+
+def rerank(candidates: Iterable[int], facts: Exchanges) -> list[tuple[int, float]]:
+    """(turn_pk, relevance) of the candidates re-scored, best first (ties by turn_pk): an answer
+    whose question matches gains INHERIT of the question's relevance; a question one of whose
+    answers matches is scaled by DEMOTE (corpus.exchanges)."""
+    answered = {question for answer, question in facts.question_of.items() if answer in facts.relevance}
+    rescored: list[tuple[int, float]] = []
+    for pk in candidates:
+        score = facts.relevance[pk]
+        question = facts.question_of.get(pk)
+        if question is not None and question in facts.relevance:
+            score += INHERIT * facts.relevance[question]
+        if pk in answered:
+            score *= DEMOTE
+        rescored.append((pk, score))
+    return sorted(rescored, key=lambda item: (-item[1], item[0]))

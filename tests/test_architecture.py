@@ -32,18 +32,19 @@ def test_no_print_to_stdout_in_the_server_package() -> None:
 
 def test_start_up_leaves_the_query_code_and_the_indexer_unloaded() -> None:
     """Creating the server imports the result models, not the search code, the parsers, the
-    indexer or rapidfuzz: those load on the first call that needs data (cold start, issue #7)."""
+    indexer, rapidfuzz, numpy or the dictionary: those load on the first call that needs data
+    (cold start, issue #7)."""
     import subprocess
     import sys
 
     script = (
         "import sys; from mcp_server.server import create_server; create_server(); "
-        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in ('corpus', 'rapidfuzz'))))"
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in ('corpus', 'rapidfuzz', 'numpy', 'spellchecker'))))"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=CORPUS.parent)
     loaded = set(done.stdout.split())
     assert "corpus.search_result" in loaded  # the output schema's models
-    heavy = {"corpus.search", "corpus.index.build", "corpus.load", "corpus.parse", "corpus.store", "rapidfuzz"}
+    heavy = {"corpus.search", "corpus.index.build", "corpus.load", "corpus.parse", "corpus.store", "rapidfuzz", "numpy", "spellchecker"}
     assert loaded.isdisjoint(heavy), sorted(loaded & heavy)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from corpus.exchanges import DEMOTE, INHERIT, WINDOW, Exchanges, answered_questions, rerank
+from ranking_reference import Exchanges, rerank
+
+from corpus.exchanges import DEMOTE, INHERIT, WINDOW, answered_questions
 from corpus.model import Turn
 
 

@@ -15,14 +15,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ranking_reference import reranked_page
+from ranking_reference import Exchanges, rerank, reranked_page
 
 from bench.synthetic import generate
-from corpus import ranking
+from corpus import catalog, ranking
 from corpus import store as store_module
 from corpus.bm25 import Phrase, read_varint
 from corpus.errors import CorpusError
-from corpus.exchanges import Exchanges, rerank
 from corpus.index import postings as postings_module
 from corpus.index.build import build_index
 from corpus.index.postings import MAX_SEGMENTS, PostingsWriter, decode_rows
@@ -464,3 +463,38 @@ def test_recent_keeps_the_most_recently_used_keys() -> None:
     assert (recent.get("a"), recent.get("b"), recent.get("c"), len(recent)) == (1, None, 3, 2)
     recent.put("a", 4)
     assert recent.get("a") == 4 and len(recent) == 2
+
+
+def test_warming_loads_what_the_first_queries_need(synthetic: tuple[Path, Path], index_path: Path) -> None:
+    """Searcher.warm (the server runs it in the background) leaves nothing for the first query to
+    load: on a small index the vocabulary tables, on a large one the turn arrays too."""
+    for index, large in ((index_path, False), (synthetic[1], True)):
+        store = CorpusStore(index)
+        searcher = Searcher(store)
+        searcher.warm()
+        loaded = set(searcher.__dict__) | set(store.__dict__)
+        assert {"_vocab_stems", "_key_list", "_reverse_lexicon", "vocabulary", "speakers", "episodes"} <= loaded
+        assert ("turn_arrays" in loaded) == large
+        assert searcher.search("model").total > 0
+        store.close()
+
+
+def test_episode_headers_are_parsed_on_use(synthetic: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large corpus keeps its episode headers as JSON; with room for one parsed header, every
+    lookup, listing page and hit still gets the right episode."""
+    monkeypatch.setattr(store_module, "EPISODE_CACHE", 1)
+    store = CorpusStore(synthetic[1])
+    ids = [episode_id for (episode_id,) in store.rows("SELECT id FROM episodes ORDER BY pk")]
+    assert list(store.episodes) == ids and len(store.episodes) == len(ids) and "nope" not in store.episodes
+    for episode_id in [*ids[:3], ids[0], *ids[-2:]]:
+        assert store.episodes[episode_id].id == episode_id == store.episode(episode_id).id
+    assert store.episodes.get("nope") is None
+    listed, cursor = [], None
+    while True:
+        page = catalog.list_episodes(store, limit=7, cursor=cursor)
+        listed += [e.id for e in page.episodes]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert listed == ids
+    store.close()

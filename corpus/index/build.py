@@ -59,8 +59,9 @@ class BuildReport:
 
 
 READERS = frozenset({
-    "bm25.py", "catalog.py", "cursor.py", "english.py", "ingest.py", "postings_ranking.py", "query.py", "ranked.py", "ranking.py",
-    "search.py", "snippets.py", "store.py", "times.py", "transcript.py", "turns.py", "uris.py",
+    "bm25.py", "catalog.py", "cursor.py", "english.py", "ingest.py", "phonetic.py", "postings_ranking.py", "query.py", "ranked.py",
+    "ranking.py", "recent.py", "search.py", "search_result.py", "snippets.py", "store.py", "times.py", "transcript.py", "turns.py",
+    "uris.py",
 })
 """Modules that only read a built index: changing them does not make an index stale. Every
 other module of the package (parsers, model, tokenizer, index builder...) counts."""
