@@ -137,7 +137,7 @@ def list_episodes(store: CorpusStore, *, limit: int = 20, cursor: str | None = N
     offset = decode_cursor(cursor, key)
     ids = list(store.episodes)
     page = [store.episodes[episode_id] for episode_id in ids[offset : offset + limit]]
-    counts, languages = store.turn_counts(), store.languages()
+    counts, languages = store.turn_counts([e.id for e in page]), store.languages([e.id for e in page])
     return EpisodeList(
         episodes=[
             EpisodeSummary(

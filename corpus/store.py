@@ -141,12 +141,18 @@ class CorpusStore:
             raise UnknownEpisode(episode_id, suggestions)
         return found
 
-    def turn_counts(self) -> dict[str, int]:
-        return {row[0]: row[1] for row in self.rows("SELECT id, turn_count FROM episodes")}
+    def _episode_rows(self, column: str, ids: Sequence[str] | None) -> list[tuple[Any, ...]]:
+        if ids is None:
+            return self.rows(f"SELECT id, {column} FROM episodes")  # noqa: S608 - fixed column names
+        return self.rows(f"SELECT id, {column} FROM episodes WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),))  # noqa: S608
 
-    def languages(self) -> dict[str, list[str]]:
-        """Languages each episode has turn text in, the one with most turns first."""
-        return {row[0]: json.loads(row[1]) for row in self.rows("SELECT id, languages FROM episodes")}
+    def turn_counts(self, ids: Sequence[str] | None = None) -> dict[str, int]:
+        """Turns per episode: of every episode, or of the episodes `ids`."""
+        return {row[0]: row[1] for row in self._episode_rows("turn_count", ids)}
+
+    def languages(self, ids: Sequence[str] | None = None) -> dict[str, list[str]]:
+        """Languages each episode (or each of `ids`) has turn text in, the one with most turns first."""
+        return {row[0]: json.loads(row[1]) for row in self._episode_rows("languages", ids)}
 
     # --- speakers -------------------------------------------------------
     @cached_property

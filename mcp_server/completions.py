@@ -42,7 +42,7 @@ def turn_ids(store: CorpusStore, prefix: str) -> list[str]:
     """`EPISODE:` ids for a partial episode id; the episode's turn ids once the episode is typed."""
     episode_id, sep, _ = prefix.rpartition(":")
     if sep and episode_id in store.episodes:
-        return [f"{episode_id}:{n}" for n in range(store.turn_counts().get(episode_id, 0))]
+        return [f"{episode_id}:{n}" for n in range(store.turn_counts([episode_id]).get(episode_id, 0))]
     return [f"{e}:" for e in store.episodes]
 
 
@@ -56,7 +56,7 @@ def complete(store: CorpusStore, ref: PromptReference | ResourceTemplateReferenc
         return _matching(speaker_names(store), value)
     if name == "ordinal":
         episode = context.get("episode_id")
-        count = store.turn_counts().get(episode, 0) if episode else 0
+        count = store.turn_counts([episode]).get(episode, 0) if episode else 0
         return _matching((str(n) for n in range(count)), value)
     if name == "turn_id":
         return _matching(turn_ids(store, value), value)

@@ -120,7 +120,7 @@ def turn_block(store: CorpusStore, episode: Episode, turn: Turn, language: str) 
 
 def episode_metadata(store: CorpusStore, episode_id: str) -> dict[str, object]:
     episode = store.episode(episode_id)
-    languages = store.languages().get(episode.id, [episode.language])
+    languages = store.languages([episode.id]).get(episode.id, [episode.language])
     launches = catalog.matching_launches(store, episode=episode.id)
     return {
         "id": episode.id,
@@ -132,7 +132,7 @@ def episode_metadata(store: CorpusStore, episode_id: str) -> dict[str, object]:
         "published": episode.published,
         "language": episode.language,
         "languages": languages,
-        "turns": store.turn_counts().get(episode.id, 0),
+        "turns": store.turn_counts([episode.id]).get(episode.id, 0),
         "speakers": [s.model_dump(mode="json") for s in episode.speakers],
         "launches": [{"id": x.id, "name": x.name, "kind": x.kind, "url": x.url} for x in launches],
         "sources": [s.model_dump(mode="json") for s in episode.sources],
@@ -210,7 +210,8 @@ def speaker_turns_markdown(store: CorpusStore, speaker: str, language: str, part
 def register_resources(mcp: MCPServer, corpus: CorpusHandle) -> None:
     @mcp.resource(EPISODES_URI, name="episodes", title="Episodes", mime_type=JSON)
     def episodes() -> str:
-        """Every episode: id, titles, languages, turn count, and the URIs of its transcript and article."""
+        """The first 100 episodes (list_episodes pages through all) and the total: id, titles, languages,
+        turn count, and the URIs of each one's transcript and article."""
         listing = catalog.list_episodes(corpus.store, limit=catalog.MAX_PAGE)
         items = []
         for e in listing.episodes:
