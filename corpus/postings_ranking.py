@@ -174,16 +174,11 @@ def term_postings(store: CorpusStore, arrays: TurnArrays, term: str, prefix: boo
     return TermPostings(union, freqs, lens, merged_positions)
 
 
-def _starts(postings: TermPostings, offset: int, ordered: bool) -> npt.NDArray[np.uint64]:
-    """(document << 32) + (offset of each instance - `offset`), ascending: where the phrase would
-    start for this term to be its term number `offset`. An instance nearer the document's start than
-    `offset` gives a key below the document's own (a wrapped one), which the key of term number 0
-    (never wrapped) cannot equal: the intersection drops it."""
+def _keys(postings: TermPostings, ordered: bool) -> npt.NDArray[np.uint64]:
+    """(document << 32) + offset of every instance of the term, ascending."""
     assert postings.positions is not None
     docs = np.repeat(postings.docs.view(np.uint64), postings.freqs)
     keys = (docs << np.uint64(32)) + postings.positions.view(np.uint64)
-    if offset:
-        keys -= np.uint64(offset)
     if not ordered:
         keys.sort()  # a prefix's terms: each document's offsets come term by term
     return keys
@@ -198,35 +193,50 @@ def _within(postings: TermPostings, docs: Ints) -> TermPostings:
 
 def phrase_docs(store: CorpusStore, arrays: TurnArrays, phrase: Phrase) -> PhraseDocs:
     """Where the phrase occurs: every start offset where its terms follow one another (overlaps
-    count, as in FTS5); a one-term phrase is the term's postings."""
+    count, as in FTS5); a one-term phrase is the term's postings.
+
+    Candidate starts come from the rarest term (its offsets less its place in the phrase); each
+    other term keeps the starts it also occupies at start + its place. A start nearer a document's
+    beginning than the rarest term's place wraps below the document's keys, where no instance of
+    term number 0 can be, so it never survives."""
     if len(phrase.terms) == 1:
         found = term_postings(store, arrays, phrase.terms[0], phrase.prefix, positions=False)
         return PhraseDocs(found.docs, found.freqs, found.lens)
     last = len(phrase.terms) - 1
-    terms = [term_postings(store, arrays, t, phrase.prefix and i == last, positions=True) for i, t in enumerate(phrase.terms)]
-    rarest = sorted(range(len(terms)), key=lambda i: len(terms[i].docs))  # the sets only shrink
-    both = terms[rarest[0]].docs
-    for i in rarest[1:]:
-        both = _intersect(both, terms[i].docs)
+    read: dict[tuple[str, bool], TermPostings] = {}  # a term repeated in the phrase is read once
+    for i, term in enumerate(phrase.terms):
+        key = (term, phrase.prefix and i == last)
+        if key not in read:
+            read[key] = term_postings(store, arrays, term, key[1], positions=True)
+    places = [(term, phrase.prefix and i == last) for i, term in enumerate(phrase.terms)]
+    rarest = sorted(range(len(places)), key=lambda i: len(read[places[i]].docs))
+    both = read[places[rarest[0]]].docs
+    for key in set(places) - {places[rarest[0]]}:
+        both = _intersect(both, read[key].docs)
     if len(both) == 0:
         return PhraseDocs(_EMPTY, _EMPTY, _EMPTY)
-    if 2 * len(both) < len(terms[rarest[0]].docs):  # words that seldom meet: offsets of those documents only
-        terms = [_within(t, both) for t in terms]
-    starts: npt.NDArray[np.uint64] | None = None
-    for i in rarest:
-        keys = _starts(terms[i], i, ordered=not (phrase.prefix and i == last))
-        starts = keys if starts is None else _intersect(starts, keys)
+    if 2 * len(both) < len(read[places[rarest[0]]].docs):  # words that seldom meet: those documents only
+        read = {key: _within(postings, both) for key, postings in read.items()}
+    keys = {key: _keys(postings, ordered=not key[1]) for key, postings in read.items()}
+    starts = keys[places[rarest[0]]] - np.uint64(rarest[0])
+    for i in rarest[1:]:
+        held = keys[places[i]]
+        probe = starts + np.uint64(i)
+        if 8 * len(probe) > len(held):  # sizes alike: merge the two sorted runs
+            starts = _intersect(probe, held) - np.uint64(i)
+        else:  # few starts left: look each one up
+            at = np.minimum(np.searchsorted(held, probe), len(held) - 1)
+            starts = starts[held[at] == probe]
         if len(starts) == 0:
             return PhraseDocs(_EMPTY, _EMPTY, _EMPTY)
-    assert starts is not None
     docs = (starts >> np.uint64(32)).astype(np.int64)
     first = np.ones(len(docs), dtype=bool)
     first[1:] = docs[1:] != docs[:-1]
     bounds = np.flatnonzero(first)
-    held = docs[bounds]
+    held_docs = docs[bounds]
     counts = np.diff(np.append(bounds, len(docs)))
-    lens = terms[0].lens[np.searchsorted(terms[0].docs, held)]
-    return PhraseDocs(held, counts.astype(np.int64), lens)
+    lens = read[places[0]].lens[np.searchsorted(read[places[0]].docs, held_docs)]
+    return PhraseDocs(held_docs, counts.astype(np.int64), lens)
 
 
 def reranked_from_postings(

@@ -498,3 +498,17 @@ def test_episode_headers_are_parsed_on_use(synthetic: tuple[Path, Path], monkeyp
             break
     assert listed == ids
     store.close()
+
+
+def test_phrases_repeating_a_word_equal_the_reference(synthetic: tuple[Path, Path]) -> None:
+    """`"the the the"` counts overlapping starts as FTS5 does, and reads the word's postings once."""
+    store, searcher, _, _ = _opened(synthetic[1])
+    found = 0
+    for query in ('"the the"', '"the the the"', '"of the the of"', '"the the the the the the the the"', '"a a"'):
+        phrases, match = _phrases(searcher, query)
+        matching = ranking.Matching(match, phrases, TurnFilter())
+        expected = reranked_page(store, matching, -1)
+        assert _postings(store, matching, -1) == expected, query
+        found += expected[1]
+    assert found > 0
+    store.close()
