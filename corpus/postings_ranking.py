@@ -203,12 +203,8 @@ def phrase_docs(store: CorpusStore, arrays: TurnArrays, phrase: Phrase) -> Phras
         found = term_postings(store, arrays, phrase.terms[0], phrase.prefix, positions=False)
         return PhraseDocs(found.docs, found.freqs, found.lens)
     last = len(phrase.terms) - 1
-    read: dict[tuple[str, bool], TermPostings] = {}  # a term repeated in the phrase is read once
-    for i, term in enumerate(phrase.terms):
-        key = (term, phrase.prefix and i == last)
-        if key not in read:
-            read[key] = term_postings(store, arrays, term, key[1], positions=True)
     places = [(term, phrase.prefix and i == last) for i, term in enumerate(phrase.terms)]
+    read = {key: term_postings(store, arrays, *key, positions=True) for key in dict.fromkeys(places)}  # a repeated term: once
     rarest = sorted(range(len(places)), key=lambda i: len(read[places[i]].docs))
     both = read[places[rarest[0]]].docs
     for key in set(places) - {places[rarest[0]]}:
@@ -240,10 +236,10 @@ def phrase_docs(store: CorpusStore, arrays: TurnArrays, phrase: Phrase) -> Phras
 
 
 def reranked_from_postings(
-    store: CorpusStore, arrays: TurnArrays, phrases: Sequence[Phrase], wanted: TurnFilter, span: tuple[int, int] | None,
-    limit: int, offset: int = 0,
+    store: CorpusStore, phrases: Sequence[Phrase], wanted: TurnFilter, span: tuple[int, int] | None, limit: int, offset: int = 0
 ) -> tuple[list[Ranked], int]:
     """The page [offset, offset + limit) of the matching turns re-ranked by exchanges, and their number."""
+    arrays = store.turn_arrays
     rows, tokens = store.fts_totals
     if rows == 0 or not phrases:
         return [], 0

@@ -41,7 +41,7 @@ def ranked_turns(store: CorpusStore, matching: Matching, offset: int, limit: int
         return reranked_in_memory(store, matching, limit, offset)
     from corpus.postings_ranking import reranked_from_postings  # numpy: loaded for large indexes only
 
-    return reranked_from_postings(store, store.turn_arrays, matching.phrases, matching.wanted, matching.span, limit, offset)
+    return reranked_from_postings(store, matching.phrases, matching.wanted, matching.span, limit, offset)
 
 
 def reranked_in_memory(store: CorpusStore, matching: Matching, limit: int, offset: int = 0) -> tuple[list[Ranked], int]:

@@ -50,7 +50,7 @@ def _phrases(searcher: Searcher, query: str) -> tuple[list[Phrase], str]:
 
 
 def _postings(store: CorpusStore, matching: ranking.Matching, limit: int, offset: int = 0) -> tuple[list[Ranked], int]:
-    return reranked_from_postings(store, store.turn_arrays, matching.phrases, matching.wanted, matching.span, limit, offset)
+    return reranked_from_postings(store, matching.phrases, matching.wanted, matching.span, limit, offset)
 
 
 @pytest.mark.parametrize("query", QUERIES)
