@@ -1,13 +1,20 @@
-"""BM25 as SQLite's FTS5 computes it, for documents scored outside SQL.
+"""BM25 as SQLite's FTS5 computes it, with one change: the average length is the episode's.
 
 FTS5's `bm25()` (fts5_aux.c) sums, over the phrases of the query in order,
     idf * (f * (k1 + 1)) / (f + k1 * (1 - b + b * D / avgdl))
 with k1 = 1.2, b = 0.75, f the phrase's instances in the row, D the row's
 token count, avgdl = all tokens / all rows, idf = log((N - nHit + 0.5) / (nHit + 0.5))
 floored at 1e-6 (nHit: rows holding the phrase); it returns minus the sum.
-Doing the same arithmetic in the same order (`corpus.postings_ranking`) gives
-the same doubles, so a document scored from the postings ranks exactly where
-FTS5 would put it.
+
+We compute the same arithmetic in the same order (`corpus.postings_ranking`),
+except that avgdl is the average over the document's own episode (its documents'
+tokens / their number): how long a turn is depends on how its transcript was cut
+(caption cues of a few words, or paragraphs), so a turn is weighed against the
+turns cut the same way. Against the corpus-wide average, one episode of long
+paragraphs among a thousand of short cues had every turn penalised as long, and
+its best turn lost to short turns of other episodes matching one word of the
+query. idf stays corpus-wide. With one episode this is exactly FTS5's `bm25()`
+(the tests check it to the last bit).
 """
 
 from __future__ import annotations

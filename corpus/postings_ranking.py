@@ -1,15 +1,15 @@
-"""Ranking a large index from its postings arrays (`corpus.index.postings`): every match at once.
+"""Ranking from the postings arrays (`corpus.index.postings`): every match of a query at once.
 
-The answer is the one `corpus.ranking.reranked_in_memory` gives from FTS5's
-`bm25()`: each phrase's documents, instances and lengths come from the postings
-(a phrase of several terms from their positions), idf from the number of
-documents holding the phrase, and the score of a document is FTS5's sum over
-the phrases in query order, computed with the same double operations in the
-same order, element by element. Then, per turn, the best document times the
-turn's length prior; then the re-ranking by exchanges (`corpus.exchanges`);
-then the speaker and time filters; then the page. numpy does each step over
-all the matches at once, so a query over words that tens of thousands of turns
-hold costs milliseconds, not FTS5's microseconds a row.
+Each phrase's documents, instances and lengths come from the postings (a phrase
+of several terms from their positions), idf from the number of documents holding
+the phrase, and a document's score is BM25 as SQLite's FTS5 sums it over the
+phrases in query order (corpus.bm25), but with the document's length weighed
+against its own episode's average length. Then, per turn, the best document
+times the turn's length prior; then the re-ranking by exchanges
+(`corpus.exchanges`); then the speaker and time filters; then the page. numpy
+does each step over all the matches at once, so a query over words that tens
+of thousands of turns hold costs milliseconds. The tests hold it to the
+reference in tests/ranking_reference.py (scores, order, slots and totals).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from corpus.bm25 import K1, B, Phrase, idf
 from corpus.exchanges import DEMOTE, INHERIT
-from corpus.index.postings import TURN_ARRAYS, TermPostings, alive, decode_rows, keep
+from corpus.index.postings import AVERAGES, TURN_ARRAYS, TermPostings, alive, decode_rows, keep
 from corpus.index.schema import SLOTS
 from corpus.ranked import Ranked, TurnFilter
 from corpus.store import CorpusStore
@@ -85,6 +85,10 @@ class TurnArrays:
     question: npt.NDArray[np.int32]
     start: npt.NDArray[np.int32]
     speaker: npt.NDArray[np.int32]
+    episode: npt.NDArray[np.int32]
+    """The number of the turn's episode in `avgdl`."""
+    avgdl: Floats
+    """Each episode's average document length (corpus.bm25)."""
     speakers: dict[str, int]
     all_alive: bool
     """No postings of deleted turns are left in the segments: readers need not check."""
@@ -100,6 +104,8 @@ class TurnArrays:
             np.frombuffer(stored["question"], dtype=TURN_ARRAYS["question"]).astype(np.int32, copy=False),
             np.frombuffer(stored["start"], dtype=TURN_ARRAYS["start"]).astype(np.int32, copy=False),
             np.frombuffer(stored["speaker"], dtype=TURN_ARRAYS["speaker"]).astype(np.int32, copy=False),
+            np.frombuffer(stored["episode"], dtype=TURN_ARRAYS["episode"]).astype(np.int32, copy=False),
+            np.frombuffer(stored["avgdl"], dtype=AVERAGES).astype(np.float64, copy=False),
             {name: code for code, name in enumerate(json.loads(stored["speakers"]))},
             all_alive=bool(dead) and dead[0][0] == "0",
         )
@@ -240,10 +246,9 @@ def reranked_from_postings(
 ) -> tuple[list[Ranked], int]:
     """The page [offset, offset + limit) of the matching turns re-ranked by exchanges, and their number."""
     arrays = store.turn_arrays
-    rows, tokens = store.fts_totals
+    rows, _ = store.fts_totals
     if rows == 0 or not phrases:
         return [], 0
-    avgdl = tokens / rows
     weights = arrays.weight
     found = [phrase_docs(store, arrays, p) for p in phrases]
     docs, inverse = _union([f.docs for f in found])
@@ -251,6 +256,7 @@ def reranked_from_postings(
     done = 0
     for phrase in found:
         freqs = phrase.freqs.astype(np.float64)
+        avgdl = arrays.avgdl[arrays.episode[phrase.docs // SLOTS]]  # each document's own episode's
         part = idf(rows, len(freqs)) * ((freqs * (K1 + 1.0)) / (freqs + K1 * (1 - B + B * phrase.lens.astype(np.float64) / avgdl)))
         total[inverse[done : done + len(freqs)]] += part  # phrase by phrase, in query order: FTS5's sum
         done += len(freqs)
@@ -263,7 +269,7 @@ def reranked_from_postings(
     if len(docs) == 0:
         return [], 0
     turns = docs // SLOTS
-    value = (-1.0 * total) * weights[turns]  # FTS5's bm25() times the length prior
+    value = (-1.0 * total) * weights[turns]  # FTS5's sign (lower is better) times the length prior
     # per turn (documents of a turn are adjacent), its best document: the lowest value, the first on a tie
     first = np.ones(len(turns), dtype=bool)
     first[1:] = turns[1:] != turns[:-1]

@@ -115,12 +115,11 @@ class Searcher:
 
     def warm(self) -> None:
         """Load what the first queries would otherwise wait for: the vocabulary and its sound keys,
-        the lexicon, the English dictionary, and a large index's turn arrays (0.1-0.5 s each on a
-        large corpus). Safe to run in a background thread while searches are served."""
+        the lexicon, the English dictionary, and the turn arrays (0.1-0.5 s each on a large corpus).
+        Safe to run in a background thread while searches are served."""
         _ = self._vocab_stems, self._key_list, self._reverse_lexicon, self.store.speakers, self.store.episodes
         is_english_word("")
-        if not self.store.small:
-            _ = self.store.turn_arrays
+        _ = self.store.turn_arrays
 
     # --- expansion ------------------------------------------------------
     def _correct(self, term: Term) -> Correction | None:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 
@@ -25,23 +25,12 @@ from corpus.model import Episode, Speaker, Turn
 from corpus.recent import Recent
 from corpus.speakers import label_variants
 
-if TYPE_CHECKING:  # numpy is imported when a large index is first searched
+if TYPE_CHECKING:  # numpy is imported when the index is first searched
     from corpus.postings_ranking import TurnArrays
 
 MAX_NAME_CHARS = 200  # longer ids and names match nothing: no fuzzy suggestions for them
-SMALL_INDEX = 1000  # documents: an index this small scores and re-ranks every match of every query, in memory
 EPISODE_CACHE = 256  # parsed episode headers kept (a page of hits names a few)
 TURN_CACHE = 2048  # parsed turns kept: the hits of recent searches, which the next ones often share
-
-
-class TurnFacts(NamedTuple):
-    """What ranking reads of a turn besides its text."""
-
-    weight: float
-    question: int | None
-    """pk of the host question this turn answers (corpus.exchanges), if any."""
-    speaker: str
-    start_seconds: int
 
 
 class EpisodeHeaders(Mapping[str, Episode]):
@@ -113,14 +102,6 @@ class CorpusStore:
                 found[pk] = Turn.model_validate_json(data)
                 self._turns.put(pk, found[pk])
         return found
-
-    @cached_property
-    def turn_facts(self) -> dict[int, TurnFacts]:
-        """Every turn's ranking facts by pk, held in memory: read for small indexes only (corpus.ranking)."""
-        return {
-            pk: TurnFacts(weight, question, speaker, start)
-            for pk, weight, question, speaker, start in self.rows("SELECT pk, weight, answers, speaker, start_seconds FROM turns")
-        }
 
     # --- episodes -------------------------------------------------------
     @cached_property
@@ -216,11 +197,6 @@ class CorpusStore:
         return (low * SLOTS, high * SLOTS + SLOTS - 1)
 
     # --- ranking statistics -----------------------------------------------
-    @property
-    def small(self) -> bool:
-        """At most SMALL_INDEX documents: every query scores all its matches (corpus.ranking)."""
-        return self.fts_totals[0] <= SMALL_INDEX
-
     @cached_property
     def fts_totals(self) -> tuple[int, int]:
         """(documents, tokens) as FTS5 counts them for bm25(): its averages record."""
@@ -229,7 +205,7 @@ class CorpusStore:
 
     @cached_property
     def turn_arrays(self) -> TurnArrays:
-        """Every turn's ranking facts as arrays by pk: read for large indexes (corpus.postings_ranking)."""
+        """Every turn's ranking facts as arrays by pk (corpus.postings_ranking)."""
         from corpus.postings_ranking import TurnArrays
 
         return TurnArrays.load(self)

@@ -1,8 +1,9 @@
-"""The machinery under search: index statistics, the two ranking paths, postings, snippets.
+"""The machinery under search: index statistics, the ranking, postings, snippets.
 
-Both ranking paths (FTS5's `bm25()` re-ranked in memory for small indexes, the postings
-arrays for large ones) must give exactly what the reference SQL statement gives
-(tests/ranking_reference.py): the same turns, order, scores, language slots and totals.
+The ranking from the postings arrays must give exactly what the reference gives
+(tests/ranking_reference.py, written from FTS5's own data): the same turns, order,
+scores, language slots and totals. The reference's BM25 is FTS5's `bm25()` to the
+last bit when it uses the corpus-wide average length.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ranking_reference import Exchanges, rerank, reranked_page
+from ranking_reference import Exchanges, bm25, rerank, reranked_page
 
 from bench.synthetic import generate
 from corpus import catalog, ranking
@@ -54,14 +55,74 @@ def _postings(store: CorpusStore, matching: ranking.Matching, limit: int, offset
 
 
 @pytest.mark.parametrize("query", QUERIES)
-def test_both_paths_equal_the_reference_on_the_bundled_corpus(store: CorpusStore, searcher: Searcher, query: str) -> None:
+def test_the_ranking_equals_the_reference_on_the_bundled_corpus(store: CorpusStore, searcher: Searcher, query: str) -> None:
     phrases, match = _phrases(searcher, query)
     for wanted in (TurnFilter(), TurnFilter(slot=0), TurnFilter(slot=1), TurnFilter(speaker="christina"), TurnFilter(start=600)):
         matching = ranking.Matching(match, phrases, wanted)
         expected = reranked_page(store, matching, -1)
         assert expected[1] > 0 or wanted != TurnFilter(), query
-        assert ranking.reranked_in_memory(store, matching, -1) == expected, (query, wanted)
         assert _postings(store, matching, -1) == expected, (query, wanted)
+        assert ranking.ranked_turns(store, matching, 0, -1) == expected, (query, wanted)
+
+
+def _fts5_bm25(store: CorpusStore, match: str) -> dict[int, float]:
+    return dict(store.rows("SELECT rowid, bm25(fts) FROM fts WHERE fts MATCH ?", (match,)))
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_one_episode_is_ranked_by_fts5s_own_bm25(store: CorpusStore, searcher: Searcher, query: str) -> None:
+    """The bundled index holds one episode, so its average length is the corpus's: the reference's
+    scores, either way, are FTS5's `bm25()` bit for bit."""
+    phrases, match = _phrases(searcher, query)
+    expected = _fts5_bm25(store, match)
+    assert expected
+    assert bm25(store, phrases) == expected == bm25(store, phrases, per_episode=False), query
+
+
+def test_many_episodes_weigh_lengths_against_their_own(synthetic: tuple[Path, Path]) -> None:
+    """With many episodes, the corpus-wide reference is still FTS5's `bm25()` bit for bit, and the
+    per-episode one differs from it wherever an episode's average length differs from the corpus's."""
+    store, searcher, terms, _ = _opened(synthetic[1])
+    rng = random.Random(8)
+    differed = 0
+    for _ in range(30):
+        phrases, match = _phrases(searcher, " ".join(rng.sample(terms, rng.choice([1, 2]))))
+        expected = _fts5_bm25(store, match)
+        assert bm25(store, phrases, per_episode=False) == expected
+        own = bm25(store, phrases)
+        assert own.keys() == expected.keys()
+        differed += sum(own[doc] != expected[doc] for doc in own)
+    assert differed > 1000
+    store.close()
+
+
+def test_a_long_turned_episode_among_short_turned_ones_keeps_its_best_turn(tmp_path: Path) -> None:
+    """One episode cut in paragraphs among episodes cut in short cues: its turn that says every
+    word of the query comes first, not the short turns elsewhere that say one of them."""
+    corpus = tmp_path / "corpus"
+    generate(corpus, 30, turns=40, seed=12)
+    long = corpus / "long-paragraphs"
+    long.mkdir()
+    filler = "and then we went over the plan again because the details kept changing every week " * 6
+    turns = [f"**Host** [00:{m:02d}:00]: {filler} {m}" for m in range(20)]
+    turns[7] = (
+        "**Host** [00:07:00]: " + filler + " The zorbex committee met the quillon steering group and "
+        "agreed on the plinth budget. " + filler
+    )
+    (long / "transcript.md").write_text("\n\n".join(turns) + "\n", encoding="utf-8")
+    sidecar = {"id": "long-paragraphs", "title": "Long paragraphs", "sources": [{"path": "transcript.md", "role": "transcript"}]}
+    (long / "episode.json").write_text(json.dumps(sidecar), encoding="utf-8")
+    short = sorted(p for p in corpus.iterdir() if p.name.startswith("syn-"))
+    for n, folder in enumerate(short[:6]):  # short turns elsewhere, each saying one of the words
+        source = next(folder.glob("transcript.*"))
+        word = ("zorbex", "quillon", "plinth")[n % 3]
+        source.write_text(source.read_text(encoding="utf-8").replace(" the ", f" {word} ", 1), encoding="utf-8")
+    index = tmp_path / "index.sqlite"
+    assert not build_index(corpus, index).errors
+    store = CorpusStore(index)
+    hits = Searcher(store).search("zorbex quillon plinth").hits
+    assert (hits[0].episode_id, hits[0].ordinal) == ("long-paragraphs", 7), [(h.episode_id, h.ordinal) for h in hits]
+    store.close()
 
 
 def test_fts5_sees_the_tokens_we_index() -> None:
@@ -196,7 +257,6 @@ def _random_query(rng: random.Random, terms: list[str]) -> str:
 def _compare_with_reference(index: Path, seed: int, queries: int) -> int:
     """Random queries, filters, episodes and pages: the postings path against the reference; returns the hits compared."""
     store, searcher, terms, speakers = _opened(index)
-    assert not store.small
     rng = random.Random(seed)
     episodes = sorted(store.episode_pks.values())
     compared = 0
@@ -221,20 +281,6 @@ def _compare_with_reference(index: Path, seed: int, queries: int) -> int:
 
 def test_postings_ranking_equals_the_reference(synthetic: tuple[Path, Path]) -> None:
     assert _compare_with_reference(synthetic[1], seed=1, queries=150) > 5000
-
-
-def test_in_memory_ranking_equals_the_reference(synthetic: tuple[Path, Path]) -> None:
-    """The small-index path, run on the larger corpus (it does not depend on the size)."""
-    store, searcher, terms, _ = _opened(synthetic[1])
-    rng = random.Random(2)
-    for _ in range(40):
-        query = _random_query(rng, terms)
-        phrases, match = _phrases(searcher, query)
-        matching = ranking.Matching(match, phrases, TurnFilter(slot=rng.choice([None, 0, 1])))
-        offset = rng.randrange(30)
-        for limit in (-1, 5, 1, 0):
-            assert ranking.reranked_in_memory(store, matching, limit, offset) == reranked_page(store, matching, limit, offset), query
-    store.close()
 
 
 def test_postings_stay_exact_through_incremental_builds(synthetic: tuple[Path, Path], tmp_path: Path) -> None:
@@ -310,18 +356,15 @@ def test_long_documents_get_wide_rows() -> None:
     assert "fine" not in rows
 
 
-def _plain_order(store: CorpusStore, match: str) -> list[int]:
+def _plain_order(relevance: dict[int, float]) -> list[int]:
     """Turn pks by BM25 times the length prior alone: no exchanges."""
-    sql = (
-        "WITH m AS MATERIALIZED (SELECT rowid AS doc, bm25(fts) AS rank FROM fts WHERE fts MATCH ?) "
-        "SELECT t.pk FROM m JOIN turns t ON t.pk = m.doc >> 3 GROUP BY t.pk ORDER BY MIN(m.rank * t.weight), t.pk LIMIT 10"
-    )
-    return [pk for (pk,) in store.rows(sql, (match,))]
+    return [pk for pk, _ in sorted(relevance.items(), key=lambda item: (item[1], item[0]))[:10]]
 
 
-def test_sql_reranking_is_the_reference_reranking(synthetic: tuple[Path, Path]) -> None:
-    """The reference statement against corpus.exchanges.rerank over every match, filters after;
-    and exchanges do change orders on this corpus (or the comparisons above would prove little)."""
+def test_the_reference_reranks_by_the_rule(synthetic: tuple[Path, Path]) -> None:
+    """The reference page against the re-ranking rule (ranking_reference.rerank) over every match,
+    filters after; and exchanges do change orders on this corpus (or the comparisons above would
+    prove little)."""
     store, searcher, terms, speakers = _opened(synthetic[1])
     rng = random.Random(4)
     compared = reordered = 0
@@ -333,9 +376,10 @@ def test_sql_reranking_is_the_reference_reranking(synthetic: tuple[Path, Path]) 
         wanted = rng.choice(
             [TurnFilter(), TurnFilter(slot=rng.choice([0, 1])), TurnFilter(speaker=rng.choice(speakers)), TurnFilter(start=60, end=900)]
         )
-        slot_clause = "" if wanted.slot is None else f" AND (rowid & 7) = {wanted.slot}"
         relevance: dict[int, float] = {}
-        for doc, rank in store.rows(f"SELECT rowid, bm25(fts) FROM fts WHERE fts MATCH ?{slot_clause}", (match,)):
+        for doc, rank in sorted(bm25(store, phrases).items()):
+            if wanted.slot is not None and doc & 7 != wanted.slot:
+                continue
             value = rank * weight[doc >> 3]
             relevance[doc >> 3] = min(value, relevance.get(doc >> 3, value))
         facts = Exchanges({pk: -value for pk, value in relevance.items()}, question_of)
@@ -345,7 +389,7 @@ def test_sql_reranking_is_the_reference_reranking(synthetic: tuple[Path, Path]) 
         assert total == len(expected)
         compared += len(expected)
         if wanted == TurnFilter():
-            reordered += [r.turn_pk for r in found[:10]] != _plain_order(store, match)
+            reordered += [r.turn_pk for r in found[:10]] != _plain_order(relevance)
     assert compared > 500 and reordered >= 3
     store.close()
 
@@ -381,37 +425,6 @@ def test_filters_and_pages_keep_one_order(synthetic: tuple[Path, Path]) -> None:
             kept += len(ids)
     assert kept > 50
     store.close()
-
-
-def test_search_is_the_same_on_either_path(synthetic: tuple[Path, Path], index_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Whole search results (hits, totals, cursors), in memory and from the postings, on both corpora."""
-    cases: list[dict[str, object]] = [
-        {"query": "model"}, {"query": "agents evaluation"}, {"query": "latency", "language": "en"}, {"query": "에이전트"},
-        {"query": "모델 평가"}, {"query": "model", "limit": 2}, {"query": "infer*"}, {"query": '"agent builder"', "limit": 3},
-        {"query": "agent builder evals"}, {"query": "에이전트 평가"}, {"query": "prompt optimization", "speaker": "sherwin"},
-        {"query": "platform", "start": "00:10:00", "end": "00:30:00"}, {"query": "evals", "episode": "latent-space-devday-2025"},
-    ]
-    for index in (synthetic[1], index_path):
-        store = CorpusStore(index)
-        searcher = Searcher(store)
-        speakers = set(store.speakers)
-        episodes = set(store.episodes)
-        usable = [
-            case for case in cases
-            if case.get("speaker", next(iter(speakers))) in speakers and case.get("episode", next(iter(episodes))) in episodes
-        ]
-
-        def pages(case: dict[str, object], searcher: Searcher = searcher) -> tuple[dict[str, object], dict[str, object] | None]:
-            first = searcher.search(**case)  # type: ignore[arg-type]
-            second = searcher.search(**case, cursor=first.next_cursor) if first.next_cursor else None  # type: ignore[arg-type]
-            return first.model_dump(), second.model_dump() if second else None
-
-        monkeypatch.setattr(store_module, "SMALL_INDEX", 10**9)
-        in_memory = [pages(case) for case in usable]
-        assert sum(bool(first["hits"]) for first, _ in in_memory) >= len(usable) - 2
-        monkeypatch.setattr(store_module, "SMALL_INDEX", 0)
-        assert [pages(case) for case in usable] == in_memory
-        store.close()
 
 
 def test_a_rolled_back_episode_leaves_no_postings(tmp_path: Path) -> None:
@@ -467,14 +480,13 @@ def test_recent_keeps_the_most_recently_used_keys() -> None:
 
 def test_warming_loads_what_the_first_queries_need(synthetic: tuple[Path, Path], index_path: Path) -> None:
     """Searcher.warm (the server runs it in the background) leaves nothing for the first query to
-    load: on a small index the vocabulary tables, on a large one the turn arrays too."""
-    for index, large in ((index_path, False), (synthetic[1], True)):
+    load: the vocabulary tables and the turn arrays."""
+    for index in (index_path, synthetic[1]):
         store = CorpusStore(index)
         searcher = Searcher(store)
         searcher.warm()
         loaded = set(searcher.__dict__) | set(store.__dict__)
-        assert {"_vocab_stems", "_key_list", "_reverse_lexicon", "vocabulary", "speakers", "episodes"} <= loaded
-        assert ("turn_arrays" in loaded) == large
+        assert {"_vocab_stems", "_key_list", "_reverse_lexicon", "vocabulary", "speakers", "episodes", "turn_arrays"} <= loaded
         assert searcher.search("model").total > 0
         store.close()
 

@@ -161,8 +161,11 @@ def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, pos
             words.update(set(surface_words(turn.text[language])))
     by_language = Counter(language for _, _, language, _ in docs)
     conn.execute(
-        "UPDATE episodes SET turn_count = ?, languages = ? WHERE pk = ?",
-        (len(episode.turns), json.dumps([code for code, _ in by_language.most_common()]), episode_pk),
+        "UPDATE episodes SET turn_count = ?, languages = ?, doc_count = ?, doc_tokens = ? WHERE pk = ?",
+        (
+            len(episode.turns), json.dumps([code for code, _ in by_language.most_common()]),
+            len(added), sum(len(tokens) for _, tokens in added), episode_pk,
+        ),
     )
     conn.executemany("INSERT INTO docs (pk, turn_pk, language, body) VALUES (?, ?, ?, ?)", docs)
     conn.executemany("INSERT INTO fts (rowid, body) VALUES (?, ?)", [(pk, body) for pk, _, _, body in docs])

@@ -254,25 +254,40 @@ def tidy(conn: sqlite3.Connection, weights: npt.NDArray[np.float64], dead: int, 
 
 TURN_ARRAYS: dict[str, np.dtype[Any]] = {
     "weight": np.dtype("<f8"), "question": np.dtype("<i4"), "start": np.dtype("<i4"), "speaker": np.dtype("<i4"),
+    "episode": np.dtype("<i4"),
 }
+AVERAGES = np.dtype("<f8")
+"""`turn_arrays.avgdl`: each episode's average document length, by the episode's number in `episode`."""
+
+
+def episode_average(documents: int, tokens: int) -> float:
+    """The average length BM25 weighs an episode's documents against (1.0 for an episode without text)."""
+    return tokens / documents if documents and tokens else 1.0
 
 
 def write_turn_arrays(conn: sqlite3.Connection) -> npt.NDArray[np.float64]:
-    """Rewrite `turn_arrays` from the turns table; returns the weights (0.0 where no turn has the pk)."""
+    """Rewrite `turn_arrays` from the turns and episodes tables; returns the weights (0.0 where no
+    turn has the pk). A turn's `episode` numbers its episode in `avgdl` (-1: no turn has the pk)."""
     size = (conn.execute("SELECT MAX(pk) FROM turns").fetchone()[0] or 0) + 1
     arrays = {name: np.zeros(size, dtype=dtype) for name, dtype in TURN_ARRAYS.items()}
     arrays["question"][:] = -1
+    arrays["episode"][:] = -1
+    episodes = conn.execute("SELECT pk, doc_count, doc_tokens FROM episodes ORDER BY pk").fetchall()
+    numbers = {pk: n for n, (pk, _, _) in enumerate(episodes)}
+    averages = np.array([episode_average(count, tokens) for _, count, tokens in episodes], dtype=AVERAGES)
     speakers: dict[str, int] = {}
-    cursor = conn.execute("SELECT pk, weight, COALESCE(answers, -1), start_seconds, speaker FROM turns")
+    cursor = conn.execute("SELECT pk, weight, COALESCE(answers, -1), start_seconds, speaker, episode_pk FROM turns")
     while batch := cursor.fetchmany(50_000):
-        pks, weights, questions, starts, names = zip(*batch, strict=True)
+        pks, weights, questions, starts, names, episode_pks = zip(*batch, strict=True)
         at = np.array(pks, dtype=np.int64)
         arrays["weight"][at] = weights
         arrays["question"][at] = questions
         arrays["start"][at] = starts
         arrays["speaker"][at] = [speakers.setdefault(name, len(speakers)) for name in names]
+        arrays["episode"][at] = [numbers[pk] for pk in episode_pks]
     conn.execute("DELETE FROM turn_arrays")
-    conn.executemany("INSERT INTO turn_arrays (name, data) VALUES (?, ?)", [(name, a.tobytes()) for name, a in arrays.items()])
-    conn.execute("INSERT INTO turn_arrays (name, data) VALUES ('speakers', ?)", (json.dumps(list(speakers)).encode(),))
+    stored = [(name, a.tobytes()) for name, a in arrays.items()]
+    stored += [("avgdl", averages.tobytes()), ("speakers", json.dumps(list(speakers)).encode())]
+    conn.executemany("INSERT INTO turn_arrays (name, data) VALUES (?, ?)", stored)
     weight: npt.NDArray[np.float64] = arrays["weight"]
     return weight

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SLOTS = 8  # languages per index: a document's pk is its turn's pk * 8 + its language's slot (SQL says >> 3, & 7)
 
 SCHEMA = """
@@ -13,6 +13,8 @@ CREATE TABLE episodes (
     folder TEXT NOT NULL,
     turn_count INTEGER NOT NULL DEFAULT 0,
     languages TEXT NOT NULL DEFAULT '[]',  -- JSON: languages with turn text, most turns first
+    doc_count INTEGER NOT NULL DEFAULT 0,   -- its documents (turns x languages) and their index terms:
+    doc_tokens INTEGER NOT NULL DEFAULT 0,  -- BM25 weighs a document's length against its episode's average
     data TEXT NOT NULL            -- Episode JSON without turns and launches
 );
 CREATE TABLE sources (
