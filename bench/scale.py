@@ -80,7 +80,9 @@ def build(size: int, work: Path, seed: int) -> dict[str, Any]:
     corpus = work / f"corpus-{size}"
     index = work / f"index-{size}.sqlite"
     timing = work / f"ingest-{size}.json"
-    if timing.is_file() and index.is_file():
+    from corpus.index.build import code_fingerprint, read_meta
+
+    if timing.is_file() and read_meta(index).get("code") == code_fingerprint():  # built by this code: reuse it
         return dict(json.loads(timing.read_text()))
     for path in (corpus, index):
         if path.is_dir():

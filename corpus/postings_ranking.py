@@ -19,7 +19,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TypeVar
 
@@ -31,6 +31,7 @@ from corpus.exchanges import DEMOTE, INHERIT
 from corpus.index.postings import AVERAGES, TURN_ARRAYS, TermPostings, alive, decode_rows, keep
 from corpus.index.schema import SLOTS
 from corpus.ranked import Ranked, TurnFilter
+from corpus.recent import Recent
 from corpus.store import CorpusStore
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ Ints = npt.NDArray[np.int64]
 IntT = TypeVar("IntT", np.int64, np.uint64)
 Floats = npt.NDArray[np.float64]
 _EMPTY = np.zeros(0, dtype=np.int64)
+KEPT_PHRASES = 256  # the documents of the most recent phrases, each of at most KEPT_DOCUMENTS: 12 MB at most
+KEPT_DOCUMENTS = 2048
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,9 @@ class TurnArrays:
     speakers: dict[str, int]
     all_alive: bool
     """No postings of deleted turns are left in the segments: readers need not check."""
+    recent: Recent[Phrase, PhraseDocs] = field(default_factory=lambda: Recent(KEPT_PHRASES), compare=False)
+    """The documents of recent phrases that few documents hold (`phrase_docs`): reading and decoding
+    their postings again is most of a query's time on a small index."""
 
     @classmethod
     def load(cls, store: CorpusStore) -> TurnArrays:
@@ -198,6 +204,16 @@ def _within(postings: TermPostings, docs: Ints) -> TermPostings:
 
 
 def phrase_docs(store: CorpusStore, arrays: TurnArrays, phrase: Phrase) -> PhraseDocs:
+    """Where the phrase occurs (`_phrase_docs`), kept for the next queries when few documents hold it."""
+    found = arrays.recent.get(phrase)
+    if found is None:
+        found = _phrase_docs(store, arrays, phrase)
+        if len(found.docs) <= KEPT_DOCUMENTS:
+            arrays.recent.put(phrase, found)
+    return found
+
+
+def _phrase_docs(store: CorpusStore, arrays: TurnArrays, phrase: Phrase) -> PhraseDocs:
     """Where the phrase occurs: every start offset where its terms follow one another (overlaps
     count, as in FTS5); a one-term phrase is the term's postings.
 
@@ -252,13 +268,16 @@ def reranked_from_postings(
     weights = arrays.weight
     found = [phrase_docs(store, arrays, p) for p in phrases]
     docs, inverse = _union([f.docs for f in found])
+    # each document's length against its own episode's average: K1 * (1 - B + B * D / avgdl), once a document
+    lengths = np.empty(len(docs), dtype=np.float64)
+    lengths[inverse] = np.concatenate([f.lens for f in found])
+    norm = K1 * (1 - B + B * lengths / arrays.avgdl[arrays.episode[docs // SLOTS]])
     total = np.zeros(len(docs), dtype=np.float64)
     done = 0
     for phrase in found:
         freqs = phrase.freqs.astype(np.float64)
-        avgdl = arrays.avgdl[arrays.episode[phrase.docs // SLOTS]]  # each document's own episode's
-        part = idf(rows, len(freqs)) * ((freqs * (K1 + 1.0)) / (freqs + K1 * (1 - B + B * phrase.lens.astype(np.float64) / avgdl)))
-        total[inverse[done : done + len(freqs)]] += part  # phrase by phrase, in query order: FTS5's sum
+        at = inverse[done : done + len(freqs)]
+        total[at] += idf(rows, len(freqs)) * ((freqs * (K1 + 1.0)) / (freqs + norm[at]))  # phrase by phrase, in query order: FTS5's sum
         done += len(freqs)
     wanted_docs = np.ones(len(docs), dtype=bool)
     if wanted.slot is not None:
