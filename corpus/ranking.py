@@ -20,9 +20,11 @@ from corpus.store import CorpusStore
 
 @dataclass(frozen=True)
 class Matching:
-    """What a search matches: the FTS5 expression, the same as phrases, and the filters."""
+    """What a search matches: the phrases (and the same as an FTS5 expression), and the filters."""
 
     match: str
+    """The FTS5 MATCH expression of the phrases: the ranking reads the postings, not FTS5; the tests
+    ask FTS5 with it which documents match, to check the postings against."""
     phrases: Sequence[Phrase]
     wanted: TurnFilter
     span: tuple[int, int] | None = None
