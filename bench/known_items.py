@@ -102,7 +102,7 @@ def main() -> int:
     if len(episode_folders(mixed)) != args.episodes + 1:
         shutil.rmtree(mixed, ignore_errors=True)
         generate(mixed, args.episodes)
-        shutil.copytree(BUNDLED_CORPUS / EPISODE, mixed / EPISODE)
+    shutil.copytree(BUNDLED_CORPUS / EPISODE, mixed / EPISODE, dirs_exist_ok=True)  # as bundled now (the index updates)
     print(f"{len(queries)} known-item queries ({counts['en']} English, {counts['ko']} Korean), seed {args.seed}", file=sys.stderr)
     alone = args.work / "known-items-alone.sqlite"
     ensure_index(BUNDLED_CORPUS, alone)

@@ -26,9 +26,9 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from corpus.bm25 import K1, B, Phrase, idf
+from corpus.bm25 import K1, B, Phrase, average_length, idf
 from corpus.exchanges import DEMOTE, INHERIT
-from corpus.index.postings import AVERAGES, TURN_ARRAYS, TermPostings, alive, decode_rows, keep
+from corpus.index.postings import LENGTHS, TURN_ARRAYS, TermPostings, alive, decode_rows, keep
 from corpus.index.schema import SLOTS
 from corpus.ranked import Ranked, TurnFilter
 from corpus.recent import Recent
@@ -37,7 +37,8 @@ from corpus.store import CorpusStore
 log = logging.getLogger(__name__)
 
 # --- memory between queries ------------------------------------------------------------------
-# A query on a large index allocates a few dozen arrays of a few megabytes each. glibc serves
+# A query on a large index allocates a few dozen arrays of a few megabytes each (the tuning is
+# made when any index is first searched; on a small one it only keeps the heap at its peak). glibc serves
 # allocations that large with mmap and unmaps them when freed, so every query faulted its arrays
 # in again, page by page: 6,500 page faults and half the time of a common Korean query at
 # 10,000 episodes. Raising glibc's mmap threshold to its maximum (32 MiB) and its trim threshold
@@ -91,7 +92,8 @@ class TurnArrays:
     episode: npt.NDArray[np.int32]
     """The number of the turn's episode in `avgdl`."""
     avgdl: Floats
-    """Each episode's average document length (corpus.bm25)."""
+    """Per episode, the average length its documents are weighed against (corpus.bm25.average_length);
+    NaN at the end, for pks without a turn, so that scoring one by mistake could never pass for a score."""
     speakers: dict[str, int]
     all_alive: bool
     """No postings of deleted turns are left in the segments: readers need not check."""
@@ -101,7 +103,7 @@ class TurnArrays:
 
     @classmethod
     def load(cls, store: CorpusStore) -> TurnArrays:
-        """Read the arrays; from now on the process searches a large index (keep_freed_memory)."""
+        """Read the arrays; from now on the process ranks from postings (keep_freed_memory)."""
         keep_freed_memory()
         stored: dict[str, bytes] = dict(store.rows("SELECT name, data FROM turn_arrays"))
         dead = store.rows("SELECT value FROM meta WHERE key = 'postings_dead'")
@@ -111,10 +113,21 @@ class TurnArrays:
             np.frombuffer(stored["start"], dtype=TURN_ARRAYS["start"]).astype(np.int32, copy=False),
             np.frombuffer(stored["speaker"], dtype=TURN_ARRAYS["speaker"]).astype(np.int32, copy=False),
             np.frombuffer(stored["episode"], dtype=TURN_ARRAYS["episode"]).astype(np.int32, copy=False),
-            np.frombuffer(stored["avgdl"], dtype=AVERAGES).astype(np.float64, copy=False),
+            average_lengths(np.frombuffer(stored["documents"], dtype=LENGTHS), np.frombuffer(stored["tokens"], dtype=LENGTHS)),
             {name: code for code, name in enumerate(json.loads(stored["speakers"]))},
             all_alive=bool(dead) and dead[0][0] == "0",
         )
+
+
+def average_lengths(documents: npt.NDArray[np.int64], tokens: npt.NDArray[np.int64]) -> Floats:
+    """`TurnArrays.avgdl` from the documents and tokens of each episode in each language slot (a
+    block of SLOTS an episode; the last block is for pks without a turn)."""
+    counts = documents.reshape(-1, SLOTS).sum(axis=1).tolist()
+    held = tokens.reshape(-1, SLOTS).sum(axis=1).tolist()
+    corpus = sum(held) / sum(counts) if sum(counts) else 1.0
+    averages = np.array([average_length(c, t, corpus) for c, t in zip(counts, held, strict=True)], dtype=np.float64)
+    averages[-1] = np.nan
+    return averages
 
 
 @dataclass(frozen=True)
@@ -209,6 +222,8 @@ def phrase_docs(store: CorpusStore, arrays: TurnArrays, phrase: Phrase) -> Phras
     if found is None:
         found = _phrase_docs(store, arrays, phrase)
         if len(found.docs) <= KEPT_DOCUMENTS:
+            for kept in (found.docs, found.freqs, found.lens):
+                kept.setflags(write=False)  # shared by the queries to come, in any thread
             arrays.recent.put(phrase, found)
     return found
 
@@ -268,7 +283,7 @@ def reranked_from_postings(
     weights = arrays.weight
     found = [phrase_docs(store, arrays, p) for p in phrases]
     docs, inverse = _union([f.docs for f in found])
-    # each document's length against its own episode's average: K1 * (1 - B + B * D / avgdl), once a document
+    # each document's length against its episode's average: K1 * (1 - B + B * D / avgdl), once a document
     lengths = np.empty(len(docs), dtype=np.float64)
     lengths[inverse] = np.concatenate([f.lens for f in found])
     norm = K1 * (1 - B + B * lengths / arrays.avgdl[arrays.episode[docs // SLOTS]])

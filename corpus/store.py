@@ -199,7 +199,7 @@ class CorpusStore:
     # --- ranking statistics -----------------------------------------------
     @cached_property
     def fts_totals(self) -> tuple[int, int]:
-        """(documents, tokens) as FTS5 counts them for bm25(): its averages record."""
+        """(documents, tokens) as FTS5 counts them (its averages record): the documents are idf's N."""
         found = self.rows("SELECT block FROM fts_data WHERE id = 1")
         return averages(bytes(found[0][0])) if found and found[0][0] is not None else (0, 0)
 

@@ -4,8 +4,8 @@
 `reranked_page`: which documents match, FTS5 says (`MATCH`); each phrase's
 instances come from FTS5's `fts5vocab` instance table (a phrase: starts where
 its terms follow one another), each document's length from `fts_docsize`; the
-BM25 arithmetic of corpus.bm25 (the average length of the document's own
-episode) in plain Python; per turn the best document times the turn's length
+BM25 arithmetic of corpus.bm25 (the average length of the document's episode,
+pulled towards the corpus-wide average) in plain Python; per turn the best document times the turn's length
 prior, the lower language slot on a tie; then the re-ranking by exchanges;
 then the speaker and time filters. Nothing here reads the postings.
 """
@@ -16,9 +16,11 @@ import math
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
+from typing import Literal
 
-from corpus.bm25 import Phrase, read_varint
+from corpus.bm25 import PRIOR_DOCUMENTS, Phrase, read_varint
 from corpus.exchanges import DEMOTE, INHERIT
 from corpus.ranked import Ranked
 from corpus.ranking import Matching
@@ -55,24 +57,27 @@ def document_lengths(conn: sqlite3.Connection) -> dict[int, int]:
 
 
 def episode_averages(conn: sqlite3.Connection, lengths: Mapping[int, int]) -> dict[int, float]:
-    """Document pk -> the average length of its episode's documents."""
+    """Document pk -> the average length of its episode's documents, with PRIOR_DOCUMENTS documents
+    of the corpus-wide average added (corpus.bm25)."""
     episode_of = dict(conn.execute("SELECT pk, episode_pk FROM turns"))
     rows: Counter[int] = Counter()
     tokens: Counter[int] = Counter()
     for doc, length in lengths.items():
         rows[episode_of[doc >> 3]] += 1
         tokens[episode_of[doc >> 3]] += length
-    average = {episode: tokens[episode] / rows[episode] if tokens[episode] else 1.0 for episode in rows}
+    corpus = sum(tokens.values()) / sum(rows.values())
+    average = {episode: (tokens[episode] + PRIOR_DOCUMENTS * corpus) / (rows[episode] + PRIOR_DOCUMENTS) for episode in rows}
     return {doc: average[episode_of[doc >> 3]] for doc in lengths}
 
 
-def bm25(store: CorpusStore, phrases: Sequence[Phrase], *, per_episode: bool = True) -> dict[int, float]:
+def bm25(store: CorpusStore, phrases: Sequence[Phrase], *, average: Literal["episode", "corpus"] = "episode") -> dict[int, float]:
     """Document pk -> minus the BM25 sum (FTS5's sign: lower is better), for the documents that hold
-    a phrase. `per_episode=False`: the corpus-wide average length, i.e. FTS5's own `bm25()`."""
-    with _connect(store) as conn:
+    a phrase. average="corpus": one corpus-wide average length for every document, i.e. FTS5's own
+    `bm25()`."""
+    with closing(_connect(store)) as conn:
         lengths = document_lengths(conn)
         rows = len(lengths)
-        if per_episode:
+        if average == "episode":
             averages = episode_averages(conn, lengths)
         else:
             whole = sum(lengths.values()) / rows

@@ -161,11 +161,16 @@ def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, pos
             words.update(set(surface_words(turn.text[language])))
     by_language = Counter(language for _, _, language, _ in docs)
     conn.execute(
-        "UPDATE episodes SET turn_count = ?, languages = ?, doc_count = ?, doc_tokens = ? WHERE pk = ?",
-        (
-            len(episode.turns), json.dumps([code for code, _ in by_language.most_common()]),
-            len(added), sum(len(tokens) for _, tokens in added), episode_pk,
-        ),
+        "UPDATE episodes SET turn_count = ?, languages = ? WHERE pk = ?",
+        (len(episode.turns), json.dumps([code for code, _ in by_language.most_common()]), episode_pk),
+    )
+    lengths: dict[int, tuple[int, int]] = {}
+    for doc_pk, tokens in added:
+        documents, held = lengths.get(doc_pk % SLOTS, (0, 0))
+        lengths[doc_pk % SLOTS] = (documents + 1, held + len(tokens))
+    conn.executemany(
+        "INSERT INTO doc_lengths (episode_pk, slot, documents, tokens) VALUES (?, ?, ?, ?)",
+        [(episode_pk, slot, documents, tokens) for slot, (documents, tokens) in sorted(lengths.items())],
     )
     conn.executemany("INSERT INTO docs (pk, turn_pk, language, body) VALUES (?, ?, ?, ?)", docs)
     conn.executemany("INSERT INTO fts (rowid, body) VALUES (?, ?)", [(pk, body) for pk, _, _, body in docs])
@@ -196,7 +201,7 @@ def _delete_episode(conn: sqlite3.Connection, episode_pk: int) -> int:
             words.update(set(surface_words(text)))
     conn.executemany("UPDATE vocab SET df = df - ? WHERE word = ?", [(n, w) for w, n in words.items()])
     conn.execute("DELETE FROM vocab WHERE df <= 0")
-    for table in ("turns", "speakers", "launches", "sources", "lexicon"):
+    for table in ("turns", "speakers", "launches", "sources", "lexicon", "doc_lengths"):
         conn.execute(f"DELETE FROM {table} WHERE episode_pk = ?", (episode_pk,))  # noqa: S608 - fixed names
     conn.execute("DELETE FROM episodes WHERE pk = ?", (episode_pk,))
     return dead
@@ -354,7 +359,7 @@ def ensure_index(corpus_dir: Path, index_path: Path, *, progress: Progress | Non
 
 REQUIRED_TABLES = (
     "meta", "episodes", "sources", "speakers", "launches", "turns", "languages", "docs", "fts", "vocab", "postings", "postings_segments",
-    "turn_arrays", "lexicon",
+    "turn_arrays", "lexicon", "doc_lengths",
 )
 
 

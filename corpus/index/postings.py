@@ -4,7 +4,7 @@ FTS5 answers "which documents match" quickly, but ranking a query over words
 common across a large corpus makes it run `bm25()` on every match, one row at a
 time (about 4 µs a row). The postings hold the same statistics as arrays, so
 search scores every match of a query at once with numpy (`corpus.postings_ranking`),
-with the same formula and the same doubles as FTS5.
+with FTS5's formula and FTS5's order of double operations (corpus.bm25).
 
 A row of the `postings` table holds one term's postings in one segment:
 `docs` (document pks, ascending, little-endian uint32), `freqs` (instances of
@@ -24,8 +24,10 @@ at most MAX_SEGMENTS are left; a build from scratch, or one that leaves a
 quarter of the postings dead, merges them all.
 
 `turn_arrays` holds, per turn pk, what ranking reads of a turn (length prior,
-the question it answers, start time, speaker), rewritten by every build that
-changes something: search then needs no SQL per matching turn.
+the question it answers, start time, speaker, its episode's number), and per
+episode and language slot the documents and their tokens (`doc_lengths`),
+rewritten by every build that changes something: search then needs no SQL per
+matching turn.
 """
 
 from __future__ import annotations
@@ -256,25 +258,24 @@ TURN_ARRAYS: dict[str, np.dtype[Any]] = {
     "weight": np.dtype("<f8"), "question": np.dtype("<i4"), "start": np.dtype("<i4"), "speaker": np.dtype("<i4"),
     "episode": np.dtype("<i4"),
 }
-AVERAGES = np.dtype("<f8")
-"""`turn_arrays.avgdl`: each episode's average document length, by the episode's number in `episode`."""
-
-
-def episode_average(documents: int, tokens: int) -> float:
-    """The average length BM25 weighs an episode's documents against (1.0 for an episode without text)."""
-    return tokens / documents if documents and tokens else 1.0
+LENGTHS = np.dtype("<i8")
+"""`turn_arrays.documents` and `.tokens`: at [episode number * SLOTS + slot], from `doc_lengths`."""
 
 
 def write_turn_arrays(conn: sqlite3.Connection) -> npt.NDArray[np.float64]:
-    """Rewrite `turn_arrays` from the turns and episodes tables; returns the weights (0.0 where no
-    turn has the pk). A turn's `episode` numbers its episode in `avgdl` (-1: no turn has the pk)."""
+    """Rewrite `turn_arrays` from the turns, episodes and doc_lengths tables; returns the weights
+    (0.0 where no turn has the pk). A turn's `episode` numbers its episode in the episodes' pk
+    order; a pk without a turn gets one past the last, whose block of lengths is all zero."""
     size = (conn.execute("SELECT MAX(pk) FROM turns").fetchone()[0] or 0) + 1
+    numbers = {pk: n for n, (pk,) in enumerate(conn.execute("SELECT pk FROM episodes ORDER BY pk"))}
     arrays = {name: np.zeros(size, dtype=dtype) for name, dtype in TURN_ARRAYS.items()}
     arrays["question"][:] = -1
-    arrays["episode"][:] = -1
-    episodes = conn.execute("SELECT pk, doc_count, doc_tokens FROM episodes ORDER BY pk").fetchall()
-    numbers = {pk: n for n, (pk, _, _) in enumerate(episodes)}
-    averages = np.array([episode_average(count, tokens) for _, count, tokens in episodes], dtype=AVERAGES)
+    arrays["episode"][:] = len(numbers)
+    documents = np.zeros((len(numbers) + 1) * SLOTS, dtype=LENGTHS)
+    tokens = np.zeros((len(numbers) + 1) * SLOTS, dtype=LENGTHS)
+    for episode_pk, slot, count, held in conn.execute("SELECT episode_pk, slot, documents, tokens FROM doc_lengths"):
+        documents[numbers[episode_pk] * SLOTS + slot] = count
+        tokens[numbers[episode_pk] * SLOTS + slot] = held
     speakers: dict[str, int] = {}
     cursor = conn.execute("SELECT pk, weight, COALESCE(answers, -1), start_seconds, speaker, episode_pk FROM turns")
     while batch := cursor.fetchmany(50_000):
@@ -287,7 +288,7 @@ def write_turn_arrays(conn: sqlite3.Connection) -> npt.NDArray[np.float64]:
         arrays["episode"][at] = [numbers[pk] for pk in episode_pks]
     conn.execute("DELETE FROM turn_arrays")
     stored = [(name, a.tobytes()) for name, a in arrays.items()]
-    stored += [("avgdl", averages.tobytes()), ("speakers", json.dumps(list(speakers)).encode())]
+    stored += [("documents", documents.tobytes()), ("tokens", tokens.tobytes()), ("speakers", json.dumps(list(speakers)).encode())]
     conn.executemany("INSERT INTO turn_arrays (name, data) VALUES (?, ?)", stored)
     weight: npt.NDArray[np.float64] = arrays["weight"]
     return weight

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 SLOTS = 8  # languages per index: a document's pk is its turn's pk * 8 + its language's slot (SQL says >> 3, & 7)
 
 SCHEMA = """
@@ -13,8 +13,6 @@ CREATE TABLE episodes (
     folder TEXT NOT NULL,
     turn_count INTEGER NOT NULL DEFAULT 0,
     languages TEXT NOT NULL DEFAULT '[]',  -- JSON: languages with turn text, most turns first
-    doc_count INTEGER NOT NULL DEFAULT 0,   -- its documents (turns x languages) and their index terms:
-    doc_tokens INTEGER NOT NULL DEFAULT 0,  -- BM25 weighs a document's length against its episode's average
     data TEXT NOT NULL            -- Episode JSON without turns and launches
 );
 CREATE TABLE sources (
@@ -57,6 +55,15 @@ CREATE VIRTUAL TABLE fts USING fts5(
     body, content='docs', content_rowid='pk', tokenize='unicode61 remove_diacritics 0', prefix='1'
 );
 CREATE TABLE vocab (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+-- Per episode and language: its documents and their index terms. BM25 weighs a document's length
+-- against its episode's average in its language (corpus.bm25).
+CREATE TABLE doc_lengths (
+    episode_pk INTEGER NOT NULL REFERENCES episodes(pk) ON DELETE CASCADE,
+    slot INTEGER NOT NULL,
+    documents INTEGER NOT NULL,
+    tokens INTEGER NOT NULL,
+    PRIMARY KEY (episode_pk, slot)
+) WITHOUT ROWID;
 -- The same documents as arrays, term by term, for ranking every match at once (corpus.index.postings).
 CREATE TABLE postings (
     term TEXT NOT NULL,
