@@ -17,7 +17,9 @@ Every file is parsed before anything is copied: a malformed file is reported
 with its own path and line and skipped, and every other file is still ingested.
 Files are written only when their bytes differ, so ingesting the same files
 again changes nothing, and the index update (`build_index`) re-indexes only the
-episode folders whose files changed; what the index already holds is kept.
+episode folders whose files changed; what the index already holds is kept. An
+episode folder whose files the corpus already holds byte for byte is not parsed
+again (copying it would change nothing; the index build parses what it indexes).
 """
 
 from __future__ import annotations
@@ -78,6 +80,8 @@ class Planned:
     origin: Path
     files: dict[str, Path]
     sidecar: str | None
+    held: bool = False
+    """The corpus holds these very files already (nothing to write)."""
 
 
 @dataclass
@@ -190,16 +194,31 @@ def _plan_file(path: Path, translations: Sequence[tuple[Path, str]]) -> Planned:
     return Planned(episode_id, path, files, sidecar)
 
 
-def _plan_folder(folder: Path) -> Planned:
-    """An episode folder: its sidecar and every source it lists must parse."""
+def _plan_folder(folder: Path, corpus_dir: Path) -> Planned:
+    """An episode folder: its sidecar and every source it lists must parse, unless the corpus
+    holds the same files already."""
     spec = read_sidecar(folder / SIDECAR_NAME)
+    files = {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*")) if p.is_file()}
+    if _holds(corpus_dir / spec.id, files):
+        return Planned(spec.id, folder, files, None, held=True)
     for source in spec.sources:
         source_path = folder / source.path
         if not source_path.is_file():
             raise ParseError(folder / SIDECAR_NAME, None, f"source '{source.path}' does not exist")
         parse_file(source_path, source.format or detect_format(source_path, read_text(source_path)))
-    files = {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*")) if p.is_file()}
     return Planned(spec.id, folder, files, None)
+
+
+def _holds(destination: Path, files: dict[str, Path]) -> bool:
+    """Whether `destination` has every one of `files` (name -> source) with the same bytes."""
+    for name, source in files.items():
+        target = destination / name
+        try:
+            if target.stat().st_size != source.stat().st_size or target.read_bytes() != source.read_bytes():
+                return False
+        except OSError:  # missing, or a folder where the file should be
+            return False
+    return True
 
 
 def _inputs(paths: Iterable[Path]) -> list[tuple[str, Path, list[tuple[Path, str]]]]:
@@ -259,6 +278,8 @@ def _write_if_changed(destination: Path, data: bytes) -> bool:
 def _write_episode(corpus_dir: Path, planned: Planned) -> str:
     """Copy one planned episode into `corpus_dir/<id>/`: 'added', 'updated' or 'unchanged'."""
     folder = corpus_dir / planned.episode_id
+    if planned.held:
+        return "unchanged"
     existed = folder.is_dir()
     changed = False
     for name, source in planned.files.items():
@@ -288,7 +309,7 @@ def ingest(
         if progress is not None:
             progress("copy", number, len(inputs), path.name)
         try:
-            planned = _plan_folder(path) if kind == "folder" else _plan_file(path, translations)
+            planned = _plan_folder(path, corpus_dir) if kind == "folder" else _plan_file(path, translations)
         except ParseError as exc:
             report.errors.append(exc)
             continue

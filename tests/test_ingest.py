@@ -197,3 +197,38 @@ def test_building_an_up_to_date_index_leaves_the_file_alone(tmp_path: Path) -> N
     assert report.unchanged == 1 and not report.changed and not report.rebuilt
     after = index.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_an_episode_folder_the_corpus_holds_already_is_not_parsed_again(
+    corpus: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import corpus.ingest as ingest_module
+
+    ingest([FIXTURES / "panel.srt"], tmp_path / "staging", tmp_path / "staging.sqlite")
+    folder = tmp_path / "staging" / "panel"  # an episode folder, with its episode.json
+    parsed: list[str] = []
+    real_parse = ingest_module.parse_file
+
+    def counting_parse(path: Path, format_name: str):  # type: ignore[no-untyped-def]
+        parsed.append(path.name)
+        return real_parse(path, format_name)
+
+    monkeypatch.setattr(ingest_module, "parse_file", counting_parse)
+    corpus_dir, index = corpus
+    assert ingest([folder], corpus_dir, index).added == ["panel"]
+    assert parsed == ["panel.srt"]
+    again = ingest([folder], corpus_dir, index)
+    assert (again.unchanged, again.index, parsed) == (["panel"], None, ["panel.srt"])
+    # a changed file is parsed (and refused when broken, naming its line); the corpus keeps its copy
+    kept = (corpus_dir / "panel" / "panel.srt").read_bytes()
+    (folder / "panel.srt").write_text("1\n00:00:01,000 --> soon\nDana Park: broken\n")
+    broken = ingest([folder], corpus_dir, index)
+    assert parsed == ["panel.srt", "panel.srt"]
+    assert [(Path(e.path).name, e.line) for e in broken.errors] == [("panel.srt", 2)]
+    assert (corpus_dir / "panel" / "panel.srt").read_bytes() == kept
+    # a file the corpus lacks (or holds with other bytes) means the folder is checked again
+    (folder / "panel.srt").write_bytes(kept)
+    (corpus_dir / "panel" / "panel.srt").unlink()
+    restored = ingest([folder], corpus_dir, index)
+    assert restored.updated == ["panel"] and parsed[-1] == "panel.srt" and len(parsed) == 3
+    assert (corpus_dir / "panel" / "panel.srt").read_bytes() == kept

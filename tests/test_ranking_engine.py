@@ -23,6 +23,7 @@ from corpus import catalog, ranking
 from corpus import store as store_module
 from corpus.bm25 import Phrase, read_varint
 from corpus.errors import CorpusError
+from corpus.index import build as build_module
 from corpus.index import postings as postings_module
 from corpus.index.build import build_index
 from corpus.index.postings import MAX_SEGMENTS, PostingsWriter, decode_rows
@@ -490,10 +491,12 @@ def test_filters_and_pages_keep_one_order(synthetic: tuple[Path, Path]) -> None:
     store.close()
 
 
-def test_a_rolled_back_episode_leaves_no_postings(tmp_path: Path) -> None:
-    """An episode with a ninth language is refused whole; the build goes on and stays consistent."""
+def test_a_rolled_back_episode_leaves_no_postings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An episode with a ninth language is refused whole; the build goes on and stays consistent,
+    FTS5 included, with its rows written in batches of a few documents (between episodes)."""
+    monkeypatch.setattr(build_module, "FTS_BATCH_DOCUMENTS", 25)  # episodes of 10-20 documents: some rows wait for the end
     corpus = tmp_path / "corpus"
-    generate(corpus, 3, turns=10, seed=4)
+    generate(corpus, 5, turns=10, seed=4)
     folders = sorted(p for p in corpus.iterdir() if p.is_dir())
     source = next(folders[0].glob("transcript.*"))
     spec = json.loads((folders[0] / "episode.json").read_text(encoding="utf-8"))
@@ -504,7 +507,7 @@ def test_a_rolled_back_episode_leaves_no_postings(tmp_path: Path) -> None:
     index = tmp_path / "index.sqlite"
     report = build_index(corpus, index)
     assert len(report.errors) == 1 and "languages" in str(report.errors[0])
-    assert len(report.indexed) == 2
+    assert len(report.indexed) == 4
     store = CorpusStore(index)
     docs = {pk for (pk,) in store.rows("SELECT pk FROM docs")}
     held = set()
@@ -514,6 +517,10 @@ def test_a_rolled_back_episode_leaves_no_postings(tmp_path: Path) -> None:
     weights = store.turn_arrays.weight
     assert np.count_nonzero(weights) == store.rows("SELECT COUNT(*) FROM turns")[0][0]
     store.close()
+    with sqlite3.connect(index) as conn:  # FTS5 checks its index against the documents, row by row
+        conn.execute("INSERT INTO fts (fts, rank) VALUES ('integrity-check', 1)")
+        matched = {pk for (pk,) in conn.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (fts_match(parse_query("the").terms),))}
+        assert matched and matched == {pk for (pk,) in conn.execute("SELECT pk FROM docs WHERE ' ' || body || ' ' LIKE '% the %'")}
 
 
 def test_turn_cache_keeps_the_turns_it_was_asked_for(index_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
