@@ -18,16 +18,19 @@ with its own path and line and skipped, and every other file is still ingested.
 Files are written only when their bytes differ, so ingesting the same files
 again changes nothing, and the index update (`build_index`) re-indexes only the
 episode folders whose files changed; what the index already holds is kept. An
-episode folder whose files the corpus already holds byte for byte is not parsed
-again (copying it would change nothing; the index build parses what it indexes).
+episode folder whose files the corpus holds byte for byte, and its index was
+built from, is not parsed again: copying it would change nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -194,12 +197,12 @@ def _plan_file(path: Path, translations: Sequence[tuple[Path, str]]) -> Planned:
     return Planned(episode_id, path, files, sidecar)
 
 
-def _plan_folder(folder: Path, corpus_dir: Path) -> Planned:
+def _plan_folder(folder: Path, corpus_dir: Path, indexed: dict[str, str]) -> Planned:
     """An episode folder: its sidecar and every source it lists must parse, unless the corpus
-    holds the same files already."""
+    and its index hold the same files already (`indexed`: see `_indexed_files`)."""
     spec = read_sidecar(folder / SIDECAR_NAME)
     files = {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*")) if p.is_file()}
-    if _holds(corpus_dir / spec.id, files):
+    if _holds(corpus_dir, spec.id, files, indexed):
         return Planned(spec.id, folder, files, None, held=True)
     for source in spec.sources:
         source_path = folder / source.path
@@ -209,16 +212,34 @@ def _plan_folder(folder: Path, corpus_dir: Path) -> Planned:
     return Planned(spec.id, folder, files, None)
 
 
-def _holds(destination: Path, files: dict[str, Path]) -> bool:
-    """Whether `destination` has every one of `files` (name -> source) with the same bytes."""
+def _holds(corpus_dir: Path, episode_id: str, files: dict[str, Path], indexed: dict[str, str]) -> bool:
+    """Whether the episode's folder in the corpus has every one of `files` (name -> source) with
+    the same bytes, and the index was built from those very bytes (`indexed`: path in the corpus
+    -> SHA-256). A copy the index never took (put there by hand, say, and malformed) is checked
+    again, so its error is seen."""
     for name, source in files.items():
-        target = destination / name
+        target = corpus_dir / episode_id / name
         try:
-            if target.stat().st_size != source.stat().st_size or target.read_bytes() != source.read_bytes():
+            if target.stat().st_size != source.stat().st_size:
+                return False
+            data = source.read_bytes()
+            if indexed.get(f"{episode_id}/{name}") != hashlib.sha256(data).hexdigest() or target.read_bytes() != data:
                 return False
         except OSError:  # missing, or a folder where the file should be
             return False
     return True
+
+
+def _indexed_files(index_path: Path, corpus_dir: Path) -> dict[str, str]:
+    """Every file the index of `corpus_dir` was built from (path in the corpus -> SHA-256); {}
+    when there is no such index or it cannot be read (then nothing counts as held)."""
+    if read_meta(index_path).get("corpus_dir") != str(corpus_dir):
+        return {}
+    try:
+        with closing(sqlite3.connect(f"file:{index_path}?mode=ro", uri=True)) as conn:
+            return dict(conn.execute("SELECT path, sha256 FROM sources").fetchall())
+    except sqlite3.DatabaseError:
+        return {}
 
 
 def _inputs(paths: Iterable[Path]) -> list[tuple[str, Path, list[tuple[Path, str]]]]:
@@ -277,9 +298,9 @@ def _write_if_changed(destination: Path, data: bytes) -> bool:
 
 def _write_episode(corpus_dir: Path, planned: Planned) -> str:
     """Copy one planned episode into `corpus_dir/<id>/`: 'added', 'updated' or 'unchanged'."""
-    folder = corpus_dir / planned.episode_id
     if planned.held:
         return "unchanged"
+    folder = corpus_dir / planned.episode_id
     existed = folder.is_dir()
     changed = False
     for name, source in planned.files.items():
@@ -304,12 +325,13 @@ def ingest(
     corpus_dir.mkdir(parents=True, exist_ok=True)
     corpus_dir = corpus_dir.resolve()
     inputs = _inputs(Path(p) for p in paths)
+    indexed = _indexed_files(index_path, corpus_dir)
     claimed: dict[str, Path] = {}
     for number, (kind, path, translations) in enumerate(inputs, start=1):
         if progress is not None:
             progress("copy", number, len(inputs), path.name)
         try:
-            planned = _plan_folder(path, corpus_dir) if kind == "folder" else _plan_file(path, translations)
+            planned = _plan_folder(path, corpus_dir, indexed) if kind == "folder" else _plan_file(path, translations)
         except ParseError as exc:
             report.errors.append(exc)
             continue

@@ -232,3 +232,13 @@ def test_an_episode_folder_the_corpus_holds_already_is_not_parsed_again(
     restored = ingest([folder], corpus_dir, index)
     assert restored.updated == ["panel"] and parsed[-1] == "panel.srt" and len(parsed) == 3
     assert (corpus_dir / "panel" / "panel.srt").read_bytes() == kept
+    # a malformed copy put in the corpus by hand is not "held": the index never took it, and
+    # ingesting the same malformed folder reports its error every time
+    broken_source = tmp_path / "by-hand" / "panel"
+    shutil.copytree(folder, broken_source)
+    (broken_source / "panel.srt").write_text("1\n00:00:01,000 --> soon\nDana Park: broken\n")
+    shutil.copyfile(broken_source / "panel.srt", corpus_dir / "panel" / "panel.srt")
+    for _ in range(2):
+        report = ingest([broken_source], corpus_dir, index)
+        assert ("panel.srt", 2) in [(Path(e.path).name, e.line) for e in report.errors]
+        assert report.unchanged == []

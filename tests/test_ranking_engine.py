@@ -517,6 +517,17 @@ def test_a_rolled_back_episode_leaves_no_postings(tmp_path: Path, monkeypatch: p
     weights = store.turn_arrays.weight
     assert np.count_nonzero(weights) == store.rows("SELECT COUNT(*) FROM turns")[0][0]
     store.close()
+    _fts_agrees_with_the_documents(index)
+    # an incremental build that re-indexes one episode and drops another: FTS5 forgets their rows
+    replaced = json.loads((folders[2] / "episode.json").read_text(encoding="utf-8"))
+    (folders[2] / "episode.json").write_text(json.dumps({**replaced, "title": "Retitled"}), encoding="utf-8")
+    shutil.rmtree(folders[3])
+    again = build_index(corpus, index)
+    assert (len(again.indexed), len(again.removed), again.rebuilt) == (1, 1, False)
+    _fts_agrees_with_the_documents(index)
+
+
+def _fts_agrees_with_the_documents(index: Path) -> None:
     with sqlite3.connect(index) as conn:  # FTS5 checks its index against the documents, row by row
         conn.execute("INSERT INTO fts (fts, rank) VALUES ('integrity-check', 1)")
         matched = {pk for (pk,) in conn.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (fts_match(parse_query("the").terms),))}

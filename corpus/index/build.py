@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -126,30 +127,41 @@ FTS_BATCH_DOCUMENTS = 50_000
 """Documents whose FTS5 rows are held back before they are written (about 20 MB of build memory)."""
 
 
+_FTS_DELETE = "INSERT INTO fts (fts, rowid, body) VALUES ('delete', ?, ?)"
+
+
 class FtsBatch:
-    """The FTS5 rows of the documents a build adds, written between episodes, many at a time.
+    """Changes to FTS5 (rows of the documents a build adds, and of those it deletes), written
+    between episodes, many at a time, in the order they were made.
 
     FTS5 writes what it holds in memory out as a new segment at every SAVEPOINT and RELEASE,
     and each episode is written inside a savepoint (so that one that fails rolls back alone).
     Fed inside them, FTS5 wrote one small segment per episode and merged them again and again:
     the one part of a build that grew faster than the corpus (RELEASE took 2.3 s of a 1,000-episode
-    build and 31.9 s, 13.8 times as much, of a 10,000-episode one). Rows are taken only once their
-    episode's savepoint is released, so an episode rolled back leaves none behind."""
+    build and 31.9 s, 13.8 times as much, of a 10,000-episode one). Changes are taken only once
+    their episode's savepoint is released, so an episode rolled back leaves none behind."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.rows: list[tuple[int, str]] = []
+        self.changes: list[tuple[bool, int, str]] = []
+        """(added, pk, body): True to index the document, False to take it out of the index."""
 
     def add(self, rows: Sequence[tuple[int, str]]) -> None:
-        self.rows.extend(rows)
+        self.changes.extend((True, pk, body) for pk, body in rows)
+
+    def delete(self, rows: Sequence[tuple[int, str]]) -> None:
+        """Documents deleted from `docs`, with the bodies FTS5 indexed (it needs them to forget them)."""
+        self.changes.extend((False, pk, body) for pk, body in rows)
 
     def flush_if_full(self) -> None:
-        if len(self.rows) >= FTS_BATCH_DOCUMENTS:
+        if len(self.changes) >= FTS_BATCH_DOCUMENTS:
             self.flush()
 
     def flush(self) -> None:
-        self.conn.executemany("INSERT INTO fts (rowid, body) VALUES (?, ?)", self.rows)
-        self.rows = []
+        for added, run in groupby(self.changes, key=lambda change: change[0]):
+            statement = "INSERT INTO fts (rowid, body) VALUES (?, ?)" if added else _FTS_DELETE
+            self.conn.executemany(statement, [(pk, body) for _, pk, body in run])
+        self.changes = []
 
 
 def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, postings: PostingsWriter) -> list[tuple[int, str]]:
@@ -223,14 +235,15 @@ def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, pos
     return [(pk, body) for pk, _, _, body in docs]
 
 
-def _delete_episode(conn: sqlite3.Connection, episode_pk: int) -> int:
-    """Remove an episode; returns how many postings it leaves dead in the stored segments."""
+def _delete_episode(conn: sqlite3.Connection, episode_pk: int) -> tuple[int, list[tuple[int, str]]]:
+    """Remove an episode; returns how many postings it leaves dead in the stored segments, and
+    its documents' FTS5 rows (pk, body) for an `FtsBatch` to take out of FTS5."""
     dead = 0
+    rows: list[tuple[int, str]] = []
     low, high = conn.execute("SELECT min(pk), max(pk) FROM turns WHERE episode_pk = ?", (episode_pk,)).fetchone()
     if low is not None:
         docs = (low * SLOTS, high * SLOTS + SLOTS - 1)
         rows = conn.execute("SELECT pk, body FROM docs WHERE pk BETWEEN ? AND ?", docs).fetchall()
-        conn.executemany("INSERT INTO fts (fts, rowid, body) VALUES ('delete', ?, ?)", rows)
         dead = sum(len(set(body.split())) for _, body in rows)
         conn.execute("DELETE FROM docs WHERE pk BETWEEN ? AND ?", docs)
     words: Counter[str] = Counter()
@@ -242,7 +255,7 @@ def _delete_episode(conn: sqlite3.Connection, episode_pk: int) -> int:
     for table in ("turns", "speakers", "launches", "sources", "lexicon", "doc_lengths"):
         conn.execute(f"DELETE FROM {table} WHERE episode_pk = ?", (episode_pk,))  # noqa: S608 - fixed names
     conn.execute("DELETE FROM episodes WHERE pk = ?", (episode_pk,))
-    return dead
+    return dead, rows
 
 
 def _indexed_sources(conn: sqlite3.Connection) -> dict[str, tuple[int, dict[str, str]]]:
@@ -311,7 +324,7 @@ def build_index(
                 ],
             )
             conn.commit()
-            if report.rebuilt:  # merging every segment pays off once; incremental builds leave it to automerge
+            if report.rebuilt:  # merging every segment pays off once; incremental builds leave it to crisis merges (FTS_SETTINGS)
                 conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
                 conn.commit()
         finally:
@@ -361,7 +374,7 @@ def _update(
             continue
         conn.execute("SAVEPOINT episode")
         try:
-            replaced = _delete_episode(conn, previous[0]) if previous is not None else 0
+            replaced, gone = _delete_episode(conn, previous[0]) if previous is not None else (0, [])
             rows = _insert_episode(conn, key, loaded.episode, postings)
         except CorpusError as exc:  # e.g. one language too many: the episode keeps its previous version
             conn.execute("ROLLBACK TO episode")
@@ -369,6 +382,7 @@ def _update(
             report.errors.append(ParseError(folder, None, str(exc)))
             continue
         conn.execute("RELEASE episode")
+        fts.delete(gone)
         fts.add(rows)
         dead += replaced
         postings.flush_if_full()
@@ -382,7 +396,9 @@ def _update(
     for key, (pk, _) in indexed.items():
         if key not in seen:
             report.removed.append(key)
-            dead += _delete_episode(conn, pk)
+            left, gone = _delete_episode(conn, pk)
+            dead += left
+            fts.delete(gone)
     return dead
 
 
