@@ -27,10 +27,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -38,7 +36,7 @@ from typing import TextIO
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from corpus.errors import CorpusError, ParseError
-from corpus.index.build import BuildReport, build_index, corpus_fingerprint, read_meta
+from corpus.index.build import BuildReport, build_index, corpus_fingerprint, read_meta, read_pairs
 from corpus.parse import TRANSCRIPT_SUFFIXES, detect_format, parse_file, read_text
 from corpus.sidecar import SIDECAR_NAME, EpisodeSpec, SourceSpec, SpeakerSpec, read_sidecar
 from corpus.text_norm import slugify
@@ -235,11 +233,7 @@ def _indexed_files(index_path: Path, corpus_dir: Path) -> dict[str, str]:
     when there is no such index or it cannot be read (then nothing counts as held)."""
     if read_meta(index_path).get("corpus_dir") != str(corpus_dir):
         return {}
-    try:
-        with closing(sqlite3.connect(f"file:{index_path}?mode=ro", uri=True)) as conn:
-            return dict(conn.execute("SELECT path, sha256 FROM sources").fetchall())
-    except sqlite3.DatabaseError:
-        return {}
+    return read_pairs(index_path, "SELECT path, sha256 FROM sources")
 
 
 def _inputs(paths: Iterable[Path]) -> list[tuple[str, Path, list[tuple[Path, str]]]]:

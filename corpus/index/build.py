@@ -87,15 +87,21 @@ def corpus_fingerprint(corpus_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def read_meta(index_path: Path) -> dict[str, str]:
-    """The index's meta table, or {} when the file is missing or not a readable index."""
+def read_pairs(index_path: Path, query: str) -> dict[str, str]:
+    """The rows of a two-column query on the index, as a dict; {} when the file is missing or not
+    a readable index."""
     if not index_path.is_file():
         return {}
     try:
         with closing(sqlite3.connect(f"file:{index_path}?mode=ro", uri=True)) as conn:
-            return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            return dict(conn.execute(query).fetchall())
     except sqlite3.DatabaseError:
         return {}
+
+
+def read_meta(index_path: Path) -> dict[str, str]:
+    """The index's meta table, or {} when the file is missing or not a readable index."""
+    return read_pairs(index_path, "SELECT key, value FROM meta")
 
 
 def turn_weight(terms: int) -> float:
