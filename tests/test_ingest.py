@@ -11,6 +11,7 @@ import pytest
 
 from corpus.ingest import ProgressBar, ingest
 from corpus.locations import BUNDLED_CORPUS
+from corpus.parse import RawDocument
 from corpus.search import Searcher
 from corpus.store import CorpusStore
 from mcp_server.cli import main
@@ -209,7 +210,7 @@ def test_an_episode_folder_the_corpus_holds_already_is_not_parsed_again(
     parsed: list[str] = []
     real_parse = ingest_module.parse_file
 
-    def counting_parse(path: Path, format_name: str):  # type: ignore[no-untyped-def]
+    def counting_parse(path: Path, format_name: str | None = None) -> RawDocument:
         parsed.append(path.name)
         return real_parse(path, format_name)
 
