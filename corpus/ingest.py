@@ -37,7 +37,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from corpus.errors import CorpusError, ParseError
 from corpus.index.build import BuildReport, build_index, corpus_fingerprint, read_meta, read_pairs
+from corpus.index.vectors import EmbedReport, embed_missing
 from corpus.parse import TRANSCRIPT_SUFFIXES, detect_format, parse_file, read_text
+from corpus.semantic.embedder import semantic_enabled
 from corpus.sidecar import SIDECAR_NAME, EpisodeSpec, SourceSpec, SpeakerSpec, read_sidecar
 from corpus.text_norm import slugify
 
@@ -92,6 +94,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
     index: BuildReport | None = None
+    vectors: EmbedReport | None = None
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -108,9 +111,22 @@ class IngestReport:
                 f"{len(self.index.removed)} removed, {len(self.index.errors)} errors"
                 f"{' (rebuilt)' if self.index.rebuilt else ''} in {self.index.seconds:.1f}s"
             )
+        lines.append(self._vectors_line())
         lines += [f"error: {error}" for error in self.errors]
         lines.append(f"done in {self.seconds:.1f}s")
         return "\n".join(lines)
+
+
+    def _vectors_line(self) -> str:
+        vectors = self.vectors
+        if vectors is None:
+            return "vectors: off (search by words only)"
+        if vectors.error is not None:
+            return f"vectors: not computed: {vectors.error}"
+        if vectors.missing == 0:
+            return "vectors: every passage has one"
+        rate = vectors.embedded / vectors.seconds if vectors.seconds else 0.0
+        return f"vectors: {vectors.embedded} of {vectors.missing} missing passages embedded in {vectors.seconds:.1f}s ({rate:.1f}/s)"
 
 
 def read_meta_sidecar(path: Path) -> MetaSpec:
@@ -353,6 +369,16 @@ def ingest(
 
         report.index = build_index(corpus_dir, index_path, progress=on_index)
         report.errors += report.index.errors
+    if semantic_enabled() and index_path.is_file():
+        # the words are published: the episodes are searchable by words while their vectors are computed
+        on_embed = None
+        if progress is not None:
+            show = progress
+
+            def on_embed(done: int, total: int) -> None:
+                show("embed", done, total, "passages")
+
+        report.vectors = embed_missing(index_path, progress=on_embed)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -371,7 +397,7 @@ class ProgressBar:
             return
         self._last = now
         filled = self.width * done // max(total, 1)
-        label = "copying " if phase == "copy" else "indexing"
+        label = {"copy": "copying ", "embed": "embedding"}.get(phase, "indexing")
         self.stream.write(f"\r{label} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {item[:40]:<40}")
         if done >= total:
             self.stream.write("\n")

@@ -272,14 +272,51 @@ def _phrase_docs(store: CorpusStore, arrays: TurnArrays, phrase: Phrase) -> Phra
     return PhraseDocs(held_docs, counts.astype(np.int64), lens)
 
 
+@dataclass(frozen=True)
+class Scored:
+    """Every matching turn that passes the filters: pks ascending, the language slot of its best
+    document, and its score (lower is better: minus its relevance after re-ranking)."""
+
+    pks: Ints
+    slots: Ints
+    score: Floats
+
+    def __len__(self) -> int:
+        return len(self.pks)
+
+
+_NONE = Scored(_EMPTY, _EMPTY, np.zeros(0, dtype=np.float64))
+
+
 def reranked_from_postings(
     store: CorpusStore, phrases: Sequence[Phrase], wanted: TurnFilter, span: tuple[int, int] | None, limit: int, offset: int = 0
 ) -> tuple[list[Ranked], int]:
     """The page [offset, offset + limit) of the matching turns re-ranked by exchanges, and their number."""
+    scored = scored_turns(store, phrases, wanted, span)
+    return page(scored, limit, offset), len(scored)
+
+
+def page(scored: Scored, limit: int, offset: int = 0) -> list[Ranked]:
+    """The page [offset, offset + limit) of the scored turns, best first (a negative limit: all from offset)."""
+    pks, slots, score = scored.pks, scored.slots, scored.score
+    count = len(pks)
+    need = count if limit < 0 else min(count, offset + limit)
+    if need <= 0:
+        return []
+    if need < count:
+        cut = np.partition(score, need - 1)[need - 1]
+        near = np.flatnonzero(score <= cut)
+        pks, slots, score = pks[near], slots[near], score[near]
+    order = np.lexsort((pks, score))[:need][offset:]
+    return [Ranked(float(score[i]), int(pks[i]), int(slots[i])) for i in order]
+
+
+def scored_turns(store: CorpusStore, phrases: Sequence[Phrase], wanted: TurnFilter, span: tuple[int, int] | None) -> Scored:
+    """Every matching turn, scored and re-ranked by exchanges, that passes the filters."""
     arrays = store.turn_arrays
     rows, _ = store.fts_totals
     if rows == 0 or not phrases:
-        return [], 0
+        return _NONE
     weights = arrays.weight
     found = [phrase_docs(store, arrays, p) for p in phrases]
     docs, inverse = _union([f.docs for f in found])
@@ -301,7 +338,7 @@ def reranked_from_postings(
         wanted_docs &= (docs >= span[0]) & (docs <= span[1])
     docs, total = docs[wanted_docs], total[wanted_docs]
     if len(docs) == 0:
-        return [], 0
+        return _NONE
     turns = docs // SLOTS
     value = (-1.0 * total) * weights[turns]  # FTS5's sign (lower is better) times the length prior
     # per turn (documents of a turn are adjacent), its best document: the lowest value, the first on a tie
@@ -333,14 +370,4 @@ def reranked_from_postings(
         late &= arrays.start[pks] >= wanted.start
     if wanted.end is not None:
         late &= arrays.start[pks] <= wanted.end
-    pks, slots, score = pks[late], slots[late], score[late]
-    count = len(pks)
-    need = count if limit < 0 else min(count, offset + limit)
-    if need <= 0:
-        return [], count
-    if need < count:
-        cut = np.partition(score, need - 1)[need - 1]
-        near = np.flatnonzero(score <= cut)
-        pks, slots, score = pks[near], slots[near], score[near]
-    order = np.lexsort((pks, score))[:need][offset:]
-    return [Ranked(float(score[i]), int(pks[i]), int(slots[i])) for i in order], count
+    return Scored(pks[late], slots[late], score[late])

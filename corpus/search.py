@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypedDict
+from itertools import pairwise
+from typing import TYPE_CHECKING, TypedDict
 
 from rapidfuzz import fuzz, process
 
@@ -30,14 +31,25 @@ from corpus.query import ParsedQuery, Term, fts_group, fts_match, parse_query
 from corpus.ranked import TurnFilter
 from corpus.ranking import Matching, ranked_turns
 from corpus.recent import Recent
-from corpus.search_result import Correction, SearchHit, SearchLanguage, SearchResult
+from corpus.search_result import Correction, Matched, Ran, SearchHit, SearchLanguage, SearchMode, SearchResult
+from corpus.semantic.embedder import Embedder, EmbedderUnavailable
 from corpus.snippets import make_snippet, preview
 from corpus.store import CorpusStore
 from corpus.times import parse_time
 from corpus.tokenize import hangul_bigrams, latin_terms, stem
 from corpus.uris import episode_url, turn_uri
 
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from corpus.postings_ranking import Scored
+
 MAX_LIMIT = 50
+MODES = ("auto", "words", "meaning")
+MIN_PART = 3  # a compound splits into words of at least this many letters
+MAX_COMPOUNDS = 4
+QUERY_VECTORS = 256  # recent queries' vectors kept: the next page, or the same question again, costs no model call
 
 
 @dataclass
@@ -46,6 +58,8 @@ class Expansion:
     corrections: list[Correction] = field(default_factory=list)
     highlight: list[Term] = field(default_factory=list)
     """Terms shown in bold but not matched on (Korean counterparts of an English query)."""
+    own: list[Term] = field(default_factory=list)
+    """The query's own content terms (typos corrected), without what bridging and phrasing add."""
 
 
 class _TurnFields(TypedDict):
@@ -68,9 +82,12 @@ TURN_FIELDS_CACHE = 2048  # turns whose hit fields are kept, like the store's pa
 class Searcher:
     """Search over one CorpusStore; holds the lazily built helper tables."""
 
-    def __init__(self, store: CorpusStore) -> None:
+    def __init__(self, store: CorpusStore, embedder: Embedder | None = None) -> None:
         self.store = store
+        self.embedder = embedder
+        """The model of search by meaning; None: words only."""
         self._turn_fields: Recent[int, _TurnFields] = Recent(TURN_FIELDS_CACHE)
+        self._query_vectors: Recent[str, npt.NDArray[np.float32]] = Recent(QUERY_VECTORS)
 
     @cached_property
     def _vocab_words(self) -> list[str]:
@@ -149,6 +166,44 @@ class Searcher:
                     best = (key_score, spelling, english)
         return best[2] if best else None
 
+    def _occurs(self, terms: tuple[str, ...]) -> bool:
+        from corpus.postings_ranking import phrase_docs
+
+        return len(phrase_docs(self.store, self.store.turn_arrays, Phrase(terms, False)).docs) > 0
+
+    def _compounds(self, parsed: ParsedQuery) -> list[tuple[Term, Correction]]:
+        """The other spelling of a compound, when the corpus uses it: `AgentKit` is also searched as
+        the phrase "agent kit" when both words are corpus words and some turn says them together,
+        and two query words `chat kit` also as the word `chatkit` when the corpus uses it."""
+        vocabulary = self.store.vocabulary
+        found: list[tuple[Term, Correction]] = []
+        seen: set[tuple[str, ...]] = set()
+
+        def add(terms: tuple[str, ...], surface: str, original: str, script: str) -> None:
+            if terms not in seen and self._occurs(terms):
+                seen.add(terms)
+                found.append((Term(terms, surface, script), Correction(original=original, corrected=surface, reason="compound")))
+
+        words = [t for t in parsed.terms if t.script in ("latin", "phrase") and not t.prefix]
+        for term in words:
+            parts = term.surface.split()
+            if term.script == "latin" and len(parts) == 1 and len(term.surface) >= 6 and term.surface.isalpha():
+                word = term.surface
+                for cut in range(MIN_PART, len(word) - MIN_PART + 1):
+                    head, tail = word[:cut], word[cut:]
+                    if head in vocabulary and tail in vocabulary:
+                        add((stem(head), stem(tail)), f"{head} {tail}", word, "phrase")
+                        break
+            if term.script == "phrase" and len(parts) == 2 and "".join(parts).lower() in vocabulary:
+                joined = "".join(parts).lower()
+                add((stem(joined),), joined, term.surface, "latin")
+        for first, second in pairwise(words):
+            if first.script == second.script == "latin" and not first.stop and not second.stop:
+                joined = first.surface + second.surface
+                if joined in vocabulary:
+                    add((stem(joined),), joined, f"{first.surface} {second.surface}", "latin")
+        return found[:MAX_COMPOUNDS]
+
     def _bridge_korean(self, words: list[str]) -> list[tuple[str, str, str]]:
         """(korean, english, reason) for the query's Hangul words: longest lexicon phrase first."""
         bridged: list[tuple[str, str, str]] = []
@@ -187,6 +242,10 @@ class Searcher:
                 continue
             expansion.corrections.append(correction)
             expansion.terms.append(Term((stem(correction.corrected),), correction.corrected, "latin"))
+        expansion.own = list(expansion.terms)
+        for term, correction in self._compounds(parsed):
+            expansion.terms.append(term)
+            expansion.corrections.append(correction)
         for korean, english, reason in self._bridge_korean(parsed.hangul_words):
             expansion.corrections.append(Correction(original=korean, corrected=english, reason=reason))  # type: ignore[arg-type]
             stems = tuple(latin_terms(english))
@@ -218,10 +277,13 @@ class Searcher:
         end: str | int | None = None,
         limit: int = 10,
         cursor: str | None = None,
+        mode: SearchMode = "auto",
     ) -> SearchResult:
         start, end = parse_time(start, "start"), parse_time(end, "end")
         if language not in ("any", "en", "ko"):
             raise InvalidQuery(f"language must be 'any', 'en' or 'ko', not {language!r}")
+        if mode not in MODES:
+            raise InvalidQuery(f"mode must be 'auto', 'words' or 'meaning', not {mode!r}")
         if not 1 <= limit <= MAX_LIMIT:
             raise InvalidQuery(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
         if start is not None and end is not None and start > end:
@@ -229,7 +291,12 @@ class Searcher:
         parsed = parse_query(query)
         speaker_id = self.store.resolve_speaker(speaker).id if speaker else None
         episode_pk = self.store.episode_pks[self.store.episode(episode).id] if episode else None
-        key = query_key("search", query, language, speaker_id, episode, start, end, self.store.fingerprint)
+        notes: list[str] = []
+        use_vectors = mode != "words" and self._vectors_ready(notes, required=mode == "meaning")
+        if use_vectors and mode == "auto" and not self._has_meaning(parsed):
+            use_vectors = False  # no word of any language: nothing for the model to understand
+        ran: Ran = "words" if not use_vectors else ("meaning" if mode == "meaning" else "hybrid")
+        key = query_key("search", query, language, speaker_id, episode, start, end, ran, self.store.fingerprint)
         offset = decode_cursor(cursor, key)
 
         expansion = self.expand(parsed)
@@ -240,21 +307,156 @@ class Searcher:
         wanted = TurnFilter(slot, speaker_id, start, end)
         span = self.store.episode_docs(episode_pk) if episode_pk is not None else None
         matching = Matching(fts_match(expansion.terms), phrases, wanted, span)
-        ranked, total = ranked_turns(self.store, matching, offset, limit)
-        turns = self.store.turns([r.turn_pk for r in ranked])
-        languages = self.store.slot_languages
+        if ran == "words":
+            ranked, total = ranked_turns(self.store, matching, offset, limit)
+            found: list[tuple[int, str | None, Matched]] = [(r.turn_pk, languages_of(self.store, r.slot), "words") for r in ranked]
+        else:
+            found, total = self._fused(query, expansion, matching, offset, limit, meaning_only=ran == "meaning")
+        turns = self.store.turns([pk for pk, _, _ in found])
         shown = expansion.terms + expansion.highlight
         terms = frozenset(t for term in shown for t in term.terms if not term.prefix)
         prefixes = frozenset(term.terms[-1] for term in shown if term.prefix)
-        hits = [self._hit(r.turn_pk, turns[r.turn_pk], languages[r.slot], language, terms, prefixes) for r in ranked]
+        hits = [
+            self._hit(pk, turns[pk], matched_language or self._shown_language(turns[pk], parsed), language, terms, prefixes, how)
+            for pk, matched_language, how in found
+        ]
         return SearchResult(
             query=query,
             searched=list(dict.fromkeys(term.surface for term in expansion.terms)),
             corrections=expansion.corrections,
             hits=hits,
             total=total,
-            next_cursor=next_cursor(offset, len(ranked), total, key),
+            next_cursor=next_cursor(offset, len(found), total, key),
+            mode=ran,
+            notes=notes,
         )
+
+    # --- search by meaning ---------------------------------------------------
+    def _vectors_ready(self, notes: list[str], *, required: bool) -> bool:
+        """Whether this search can use vectors; if not, why goes to `notes` (or, when `required`, raises)."""
+        reason = None
+        if self.embedder is None:
+            reason = "search by meaning is off in this server (words only)"
+        elif self.store.vectors_identity != self.embedder.identity:
+            reason = "the index holds no vectors of this server's model yet (words only); they are added by the next 'ingest'"
+        elif len(self.store.vector_table) == 0:
+            reason = "the index holds no vectors yet (words only); they are being computed"
+        if reason is None:
+            try:
+                assert self.embedder is not None
+                self.embedder.load()
+            except EmbedderUnavailable as exc:
+                reason = f"{exc} (words only)"
+        if reason is None:
+            return True
+        if required:
+            raise InvalidQuery(f"mode='meaning' cannot run: {reason}; use mode='words' or 'auto'")
+        notes.append(reason)
+        return False
+
+    def _has_meaning(self, parsed: ParsedQuery) -> bool:
+        """Whether the query holds a word of some language: Hangul, an English word, or a word the
+        corpus uses (its typos corrected to one count too). A string like 'zyzzyvaqqq' has none, and
+        the model would still name its nearest turns: by meaning, that query finds nothing."""
+        if parsed.hangul_words:
+            return True
+        for word in parsed.latin_words:
+            if word.isdigit() or word in self.store.vocabulary or is_english_word(word):
+                return True
+            if self._correct(Term((stem(word),), word, "latin")) is not None:
+                return True
+        return False
+
+    def _query_vector(self, query: str) -> npt.NDArray[np.float32]:
+        found = self._query_vectors.get(query)
+        if found is None:
+            assert self.embedder is not None
+            found = self.embedder.queries([query])[0]
+            found.setflags(write=False)
+            self._query_vectors.put(query, found)
+        return found
+
+    def _allowed_rows(self, wanted: TurnFilter, span: tuple[int, int] | None) -> npt.NDArray[np.bool_] | None:
+        """Which vector rows pass the search's filters (None: all of them)."""
+        import numpy as np
+
+        table = self.store.vector_table
+        arrays = self.store.turn_arrays
+        turns = table.turns
+        allowed = None
+        if wanted.slot is not None:
+            allowed = self.store.turns_in_slot(wanted.slot)[turns] if wanted.slot >= 0 else np.zeros(len(turns), dtype=bool)
+        checks = []
+        if wanted.speaker is not None:
+            code = arrays.speakers.get(wanted.speaker, -2)
+            checks.append(arrays.speaker[turns] == code)
+        if wanted.start is not None:
+            checks.append(arrays.start[turns] >= wanted.start)
+        if wanted.end is not None:
+            checks.append(arrays.start[turns] <= wanted.end)
+        if span is not None:
+            checks.append((turns >= span[0] // 8) & (turns <= span[1] // 8))
+        for check in checks:
+            allowed = check if allowed is None else allowed & check
+        return allowed
+
+    def _words_reference(self, expansion: Expansion) -> float:
+        """What a turn scores that says each of the query's own terms once, at an average length:
+        the sum of their idf (a term no turn says counts as said by one). The words' relevance
+        over this says how much of the query the words explain: a turn that matches one common
+        word of a long question scores low however it ranks among the words' matches."""
+        from corpus.bm25 import idf
+        from corpus.postings_ranking import phrase_docs
+
+        rows, _ = self.store.fts_totals
+        arrays = self.store.turn_arrays
+        held = [len(phrase_docs(self.store, arrays, Phrase(t.terms, t.prefix)).docs) for t in expansion.own]
+        return sum(idf(rows, max(1, count)) for count in held) or 1.0
+
+    def _fused(
+        self, query: str, expansion: Expansion, matching: Matching, offset: int, limit: int, *, meaning_only: bool
+    ) -> tuple[list[tuple[int, str | None, Matched]], int]:
+        """The page of a search by meaning (alone, or fused with the words; corpus.semantic.fusion)."""
+        import numpy as np
+
+        from corpus.postings_ranking import page, scored_turns
+        from corpus.semantic import fusion
+        from corpus.semantic.fusion import fuse_head
+
+        table = self.store.vector_table
+        vector = self._query_vector(query)
+        near_pks, _ = table.nearest(vector, self._allowed_rows(matching.wanted, matching.span), fusion.MEANING_DEPTH)
+        if meaning_only:
+            picked = near_pks[offset : offset + limit]
+            return [(int(pk), None, "meaning") for pk in picked], len(near_pks)
+        scored: Scored = scored_turns(self.store, matching.phrases, matching.wanted, matching.span)
+        head = page(scored, fusion.WORDS_DEPTH)
+        head_pks = np.array([r.turn_pk for r in head], dtype=np.int64)
+        coverage = -head[0].score / self._words_reference(expansion) if head else 0.0
+        fused = fuse_head(head_pks, near_pks, coverage)
+        sequence: list[int] = [int(pk) for pk in fused.pks]
+        beyond = _members(scored.pks, fused.pks) & ~np.isin(fused.pks, head_pks)
+        total = len(scored) + fused.meaning_only - int(beyond.sum())  # meaning's turns the words match further down count once
+        if offset + limit > len(sequence) and len(scored) > len(head):
+            taken = set(sequence)
+            rest = page(scored, offset + limit + len(near_pks) - len(sequence) + len(head), 0)[len(head) :]
+            sequence += [r.turn_pk for r in rest if r.turn_pk not in taken]
+        chosen = np.array(sequence[offset : offset + limit], dtype=np.int64)
+        said = _members(scored.pks, chosen)
+        slots = scored.slots[np.minimum(np.searchsorted(scored.pks, chosen), max(len(scored) - 1, 0))] if len(scored) else chosen
+        near = set(near_pks.tolist())
+        found: list[tuple[int, str | None, Matched]] = []
+        for pk, words, slot in zip(chosen.tolist(), said.tolist(), slots.tolist(), strict=True):
+            how: Matched = ("both" if pk in near else "words") if words else "meaning"
+            found.append((pk, languages_of(self.store, slot) if words else None, how))
+        return found, total
+
+    def _shown_language(self, turn: Turn, parsed: ParsedQuery) -> str:
+        """The language a hit found by meaning alone is shown in: Korean for a Korean query when the
+        turn has it, else the turn's first language (its original)."""
+        if parsed.hangul_words and "ko" in turn.text:
+            return "ko"
+        return next(iter(turn.text))
 
     def _fields(self, pk: int, turn: Turn) -> _TurnFields:
         found = self._turn_fields.get(pk)
@@ -275,7 +477,7 @@ class Searcher:
         return found
 
     def _hit(
-        self, pk: int, turn: Turn, matched: str, wanted: str, terms: frozenset[str], prefixes: frozenset[str]
+        self, pk: int, turn: Turn, matched: str, wanted: str, terms: frozenset[str], prefixes: frozenset[str], how: Matched = "words"
     ) -> SearchHit:
         language = wanted if wanted != "any" else matched
         other = next((lang for lang in turn.text if lang != language), None)
@@ -284,4 +486,20 @@ class Searcher:
             language=language,
             snippet=make_snippet(turn.text[language], terms, prefixes),
             translation=preview(turn.text[other]) if other else None,
+            match=how,
         )
+
+
+def languages_of(store: CorpusStore, slot: int) -> str:
+    return store.slot_languages[slot]
+
+
+def _members(haystack: npt.NDArray[np.int64], needles: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Whether each needle is in the ascending haystack."""
+    import numpy as np
+
+    if len(haystack) == 0:
+        return np.zeros(len(needles), dtype=bool)
+    at = np.minimum(np.searchsorted(haystack, needles), len(haystack) - 1)
+    found: npt.NDArray[np.bool_] = haystack[at] == needles
+    return found

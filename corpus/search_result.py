@@ -11,12 +11,15 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 SearchLanguage = Literal["any", "en", "ko"]
+SearchMode = Literal["auto", "words", "meaning"]
+Matched = Literal["words", "meaning", "both"]
+Ran = Literal["hybrid", "words", "meaning"]
 
 
 class Correction(BaseModel):
     original: str
     corrected: str
-    reason: Literal["typo", "translation", "transliteration"]
+    reason: Literal["typo", "translation", "transliteration", "compound"]
 
 
 class SearchHit(BaseModel):
@@ -32,6 +35,11 @@ class SearchHit(BaseModel):
     translation: str | None = Field(description="The same turn in the other language, shortened; null if untranslated.")
     uri: str = Field(description="Resource URI of the turn.")
     url: str = Field(description="Link to the episode at this time.")
+    match: Matched = Field(
+        default="words",
+        description="How the turn was found: 'words' (it says the query's words), 'meaning' (what it says is close "
+        "to the query's meaning) or 'both'.",
+    )
 
 
 class SearchResult(BaseModel):
@@ -39,5 +47,12 @@ class SearchResult(BaseModel):
     searched: list[str] = Field(description="What was searched after corrections and bridging.")
     corrections: list[Correction] = Field(default_factory=list)
     hits: list[SearchHit]
-    total: int = Field(description="Exact number of matching turns.")
+    total: int = Field(
+        description="Exact number of matching turns: those that say the query's words, plus the closest turns by meaning "
+        "that do not (at most 20) when search by meaning ran."
+    )
     next_cursor: str | None = Field(description="Pass as cursor to get the next page; null on the last page.")
+    mode: Ran = Field(
+        default="words", description="What ran: words and meaning fused ('hybrid'), words only, or meaning only."
+    )
+    notes: list[str] = Field(default_factory=list, description="Why search by meaning did not run, when it did not.")

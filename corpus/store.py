@@ -26,7 +26,11 @@ from corpus.recent import Recent
 from corpus.speakers import label_variants
 
 if TYPE_CHECKING:  # numpy is imported when the index is first searched
+    import numpy as np
+    import numpy.typing as npt
+
     from corpus.postings_ranking import TurnArrays
+    from corpus.semantic.vectors import VectorTable
 
 MAX_NAME_CHARS = 200  # longer ids and names match nothing: no fuzzy suggestions for them
 EPISODE_CACHE = 256  # parsed episode headers kept (a page of hits names a few)
@@ -71,6 +75,7 @@ class CorpusStore:
             raise IndexError_(f"cannot open the index {index_path}: {exc}; rebuild it with the 'ingest' command") from exc
         self._lock = threading.Lock()
         self._turns: Recent[int, Turn] = Recent(TURN_CACHE)
+        self._slot_turns: Recent[int, npt.NDArray[np.bool_]] = Recent(8)
 
     def close(self) -> None:
         with self._lock:  # not under a query another thread is running
@@ -209,3 +214,38 @@ class CorpusStore:
         from corpus.postings_ranking import TurnArrays
 
         return TurnArrays.load(self)
+
+    # --- search by meaning ------------------------------------------------------
+    @cached_property
+    def vectors_identity(self) -> str | None:
+        """The model the index's vectors are of (None: built with search by meaning off)."""
+        found = self.rows("SELECT value FROM meta WHERE key = 'vectors'")
+        return None if not found or found[0][0] == "off" else str(found[0][0])
+
+    def vector_counts(self) -> tuple[int, int]:
+        """(passages, passages with a vector)."""
+        found = self.rows("SELECT COUNT(*), COUNT(e.hash) FROM passages p LEFT JOIN embeddings e ON e.hash = p.hash")
+        return int(found[0][0]), int(found[0][1])
+
+    @cached_property
+    def vector_table(self) -> VectorTable:
+        """Every passage vector, by turn (corpus.semantic.vectors); loaded on first use."""
+        from corpus.semantic.vectors import VectorTable
+
+        rows = self.rows(
+            "SELECT p.turn_pk, p.slot, e.vector FROM passages p JOIN embeddings e ON e.hash = p.hash ORDER BY p.turn_pk, p.slot, p.part"
+        )
+        return VectorTable.from_blobs([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+
+    def turns_in_slot(self, slot: int) -> npt.NDArray[np.bool_]:
+        """By turn pk: whether the turn has text in the language slot (kept per slot)."""
+        found = self._slot_turns.get(slot)
+        if found is None:
+            import numpy as np
+
+            size = len(self.turn_arrays.weight)
+            found = np.zeros(size, dtype=bool)
+            pks = [row[0] for row in self.rows("SELECT pk >> 3 FROM docs WHERE (pk & 7) = ?", (slot,))]
+            found[np.asarray(pks, dtype=np.int64)] = True
+            self._slot_turns.put(slot, found)
+        return found

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from corpus.locations import BUNDLED_CORPUS
+from corpus.semantic.embedder import SEMANTIC_ENV
 
 
 def _setup_logging(level: str) -> None:
@@ -44,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="extra Host name clients use (DNS-rebinding protection refuses others); repeatable",
     )
     serve.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES", help="HTTP request body limit (default 1 MiB)")
+    _semantic_flag(serve)
 
     from mcp_server.ingest_cli import add_ingest_parser
 
@@ -54,9 +57,21 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--language", default="any", choices=["any", "en", "ko"])
     search.add_argument("--speaker")
     search.add_argument("--limit", type=int, default=5)
+    search.add_argument(
+        "--mode", default="auto", choices=["auto", "words", "meaning"], help="words and meaning fused (auto), or one of them"
+    )
     search.add_argument("--corpus", type=Path, default=BUNDLED_CORPUS)
     search.add_argument("--index", type=Path, default=None)
+    _semantic_flag(search)
     return parser
+
+
+def _semantic_flag(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--no-semantic",
+        action="store_true",
+        help=f"search by words only: no embedding model, and the index holds no vectors (also ${SEMANTIC_ENV}=off)",
+    )
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -81,7 +96,7 @@ def _search(args: argparse.Namespace) -> int:
 
     handle = CorpusHandle(args.corpus, args.index, warm_up=False)
     try:
-        result = handle.searcher.search(args.query, language=args.language, speaker=args.speaker, limit=args.limit)
+        result = handle.searcher.search(args.query, language=args.language, speaker=args.speaker, limit=args.limit, mode=args.mode)
     except CorpusError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -95,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _setup_logging(args.log_level)
     if args.command is None:
         args = parser.parse_args([*(argv or sys.argv[1:]), "serve"])
+    if getattr(args, "no_semantic", False):
+        os.environ[SEMANTIC_ENV] = "off"  # read by the index's fingerprint and by the server's embedder alike
     if args.command == "serve":
         return _serve(args)
     if args.command == "search":

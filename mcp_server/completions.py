@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -18,13 +19,20 @@ if TYPE_CHECKING:
     from corpus.store import CorpusStore
 
 MAX_VALUES = 100
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def _compact(text: str) -> str:
+    """Case, typography, spaces and punctuation ignored: 'agent k' and 'Agent-Kit' read as 'agentk', 'agentkit'."""
+    return _NOT_WORD.sub("", fold_typography(text).casefold())
 
 
 def _matching(candidates: Iterable[str], prefix: str) -> Completion:
     needle = fold_typography(prefix).casefold().strip()
+    compact = _compact(prefix)
     unique = list(dict.fromkeys(c for c in candidates if c))
-    starts = [c for c in unique if fold_typography(c).casefold().startswith(needle)]
-    inside = [c for c in unique if c not in starts and needle in fold_typography(c).casefold()]
+    starts = [c for c in unique if fold_typography(c).casefold().startswith(needle) or _compact(c).startswith(compact)]
+    inside = [c for c in unique if c not in starts and (needle in fold_typography(c).casefold() or compact in _compact(c))]
     found = starts + inside
     return Completion(values=found[:MAX_VALUES], total=len(found), has_more=len(found) > MAX_VALUES)
 

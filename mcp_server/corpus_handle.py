@@ -12,12 +12,14 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corpus.errors import CorpusError, IndexError_
 from corpus.locations import BUNDLED_CORPUS
+from corpus.semantic.embedder import Embedder, default_embedder
 
 if TYPE_CHECKING:  # imported on first use (`open`): start-up stays light
     from corpus.search import Searcher
@@ -52,13 +54,21 @@ class CorpusHandle:
     warm_up: bool = True
     """Whether opening the index starts the searcher's warm-up in a background thread (a server:
     yes; a one-shot command-line search: no, it would only compete with the search)."""
+    embed_missing: bool = True
+    """Whether opening an index whose turns lack vectors embeds them in a background thread (the
+    words serve meanwhile; the index is swapped for the one with vectors when they are done)."""
     _store: CorpusStore | None = field(default=None, init=False, repr=False)
     _searcher: Searcher | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _opened: tuple[int, int] | None = field(default=None, init=False, repr=False)
+    _checked: float = field(default=0.0, init=False, repr=False)
+    _embedder: Embedder | None = field(default=None, init=False, repr=False)
+    _embedding: threading.Thread | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.index_path is None:
             self.index_path = default_index_path(self.corpus_dir)
+        self._embedder = default_embedder(threads=1)  # None when $PODCAST_CORPUS_SEMANTIC is off
 
     @property
     def answers_inline(self) -> bool:
@@ -89,10 +99,57 @@ class CorpusHandle:
                     raise IndexError_(
                         f"cannot build the index {self.index_path} for the corpus {self.corpus_dir}: {exc}"
                     ) from exc
-                self._searcher = Searcher(self._store)
+                self._opened = _identity(self.index_path)
+                self._searcher = Searcher(self._store, self._embedder)
                 if self.warm_up:
                     threading.Thread(target=_warm, args=(self._searcher,), name="warm-up", daemon=True).start()
+                self._start_embedding(self._store)
             return self._store
+
+    def _start_embedding(self, store: CorpusStore) -> None:
+        """Embed the passages the index lacks in a background thread (see `embed_missing`)."""
+        embedder = self._embedder
+        if not self.embed_missing or embedder is None or self._embedding is not None:
+            return
+        if store.vectors_identity != embedder.identity:
+            return
+        passages, embedded = store.vector_counts()
+        if embedded == passages:
+            return
+        assert self.index_path is not None
+        log.info("embedding %d passages in the background; search uses words for the turns without vectors", passages - embedded)
+        self._embedding = threading.Thread(
+            target=_embed, args=(self.index_path, embedder), name="embedding", daemon=True
+        )
+        self._embedding.start()
+
+    def _swap_if_replaced(self) -> None:
+        """Reopen the index when another writer (an embedding run, an ingest) replaced the file:
+        checked at most once a second, at the cost of one stat."""
+        now = time.monotonic()
+        if self._store is None or now - self._checked < REPLACED_CHECK_SECONDS:
+            return
+        self._checked = now
+        assert self.index_path is not None
+        current = _identity(self.index_path)
+        if current is None or current == self._opened:
+            return
+        from corpus.search import Searcher
+        from corpus.store import CorpusStore
+
+        with self._lock:
+            if self._opened == current:
+                return
+            try:
+                store = CorpusStore(self.index_path)
+            except CorpusError:
+                log.warning("the index %s was replaced by a file that cannot be opened; keeping the one open", self.index_path)
+                self._opened = current
+                return
+            self._store, self._searcher, self._opened = store, Searcher(store, self._embedder), current
+            log.info("index %s reopened (replaced on disk)", self.index_path)
+            if self.warm_up:
+                threading.Thread(target=_warm, args=(self._searcher,), name="warm-up", daemon=True).start()
 
     def _ensure(self, index_path: Path) -> None:
         from corpus.index.build import ensure_index  # the parsers and the indexer: loaded on first use
@@ -108,10 +165,12 @@ class CorpusHandle:
 
     @property
     def store(self) -> CorpusStore:
+        self._swap_if_replaced()
         return self._store or self.open()
 
     @property
     def searcher(self) -> Searcher:
+        self._swap_if_replaced()
         searcher = self._searcher
         if searcher is None:
             self.open()
@@ -125,6 +184,33 @@ class CorpusHandle:
                 self._store.close()
                 self._store = None
                 self._searcher = None
+
+
+REPLACED_CHECK_SECONDS = 1.0
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns)
+
+
+def _embed(index_path: Path, embedder: Embedder) -> None:
+    """embed_missing in the background: any failure is logged, and search goes on by words."""
+    from corpus.index.vectors import embed_missing
+
+    try:
+        report = embed_missing(index_path, embedder)
+    except (CorpusError, OSError, sqlite3.Error) as exc:
+        log.warning("embedding the index's passages failed: %s; search uses words for the turns without vectors", exc)
+        return
+    except Exception:  # a bug: the words still serve
+        log.exception("embedding the index's passages failed")
+        return
+    if report.error is None:
+        log.info("embedded %d passages in %.1fs", report.embedded, report.seconds)
 
 
 def _warm(searcher: Searcher) -> None:

@@ -41,6 +41,11 @@ def add_ingest_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
     ingest.add_argument(
         "--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar (default: when stderr is a terminal)"
     )
+    ingest.add_argument(
+        "--no-semantic",
+        action="store_true",
+        help="index for search by words only: no vectors are computed (embedding is the slow part, about 12 passages/s on 2 cores)",
+    )
 
 
 def run_ingest(args: argparse.Namespace) -> int:

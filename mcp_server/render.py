@@ -23,11 +23,14 @@ def search(result: SearchResult) -> str:
     notes = [f"'{c.original}' → '{c.corrected}' ({c.reason})" for c in result.corrections]
     if notes:
         head += "; searched with " + ", ".join(notes)
+    if result.notes:
+        head += " (" + "; ".join(result.notes) + ")"
     if not result.hits:
         return head + ".\nNo turn matches. Try fewer or other words, another language, or no speaker filter."
     lines = [head + ":"]
     for number, hit in enumerate(result.hits, 1):
-        lines.append(f"{number}. {hit.speaker_name} [{hit.timestamp}] ({hit.language}, {hit.turn_id}): {hit.snippet}")
+        how = ", by meaning" if hit.match == "meaning" else ""
+        lines.append(f"{number}. {hit.speaker_name} [{hit.timestamp}] ({hit.language}, {hit.turn_id}{how}): {hit.snippet}")
     return _clip("\n".join(lines)) + _more(result.next_cursor)
 
 

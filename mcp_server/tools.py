@@ -71,11 +71,19 @@ def register_tools(mcp: MCPServer, corpus: CorpusHandle) -> None:
         end: TimeArg = None,
         limit: Annotated[int, Field(ge=1, le=50, description="Hits per page, 1-50.")] = 10,
         cursor: CursorArg = None,
+        mode: Annotated[
+            Literal["auto", "words", "meaning"],
+            Field(
+                description="'auto' (default) fuses words and meaning, 'words' finds the query's words only, "
+                "'meaning' the turns closest in meaning only."
+            ),
+        ] = "auto",
     ) -> Annotated[CallToolResult, SearchResult]:
         """Find the turns of the podcast conversation that talk about something, best first.
 
         Works with keywords or a natural question, in English or Korean (a Korean query also
-        finds turns that exist only in English). Each hit names the speaker and time, shows a
+        finds turns that exist only in English): it matches words and meaning, so a question
+        in other words than the speakers' still finds them. Each hit names the speaker and time, shows a
         snippet with the match in **bold**, and carries the other language's text when there is
         one. Use get_turn with a hit's turn_id to read the passage around it.
         """
@@ -90,6 +98,7 @@ def register_tools(mcp: MCPServer, corpus: CorpusHandle) -> None:
                 end=end,
                 limit=limit,
                 cursor=cursor,
+                mode=mode,
             )
 
         return await _serve(corpus, run, render.search)

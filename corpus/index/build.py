@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from corpus.errors import CorpusError, ParseError
 from corpus.exchanges import answered_questions
 from corpus.index.schema import SCHEMA, SCHEMA_VERSION, SLOTS
+from corpus.index.vectors import drop_orphans, fill_from_seed, index_lock, passage_rows, vectors_identity
 from corpus.lexicon import episode_lexicon
 from corpus.load import episode_folders, file_sha256, load_episode
 from corpus.model import Episode
@@ -62,15 +63,16 @@ class BuildReport:
 READERS = frozenset({
     "bm25.py", "catalog.py", "cursor.py", "english.py", "ingest.py", "phonetic.py", "postings_ranking.py", "query.py", "ranked.py",
     "ranking.py", "recent.py", "search.py", "search_result.py", "snippets.py", "store.py", "times.py", "transcript.py", "turns.py",
-    "uris.py",
+    "uris.py", "semantic/__init__.py", "semantic/embedder.py", "semantic/vectors.py", "semantic/fusion.py",
 })
 """Modules that only read a built index: changing them does not make an index stale. Every
 other module of the package (parsers, model, tokenizer, index builder...) counts."""
 
 
 def code_fingerprint() -> str:
-    """A digest of the code that decides what an index holds."""
-    digest = hashlib.sha256(f"schema={SCHEMA_VERSION}".encode())
+    """A digest of the code that decides what an index holds, and of the vectors it holds (their
+model, or none when search by meaning is off)."""
+    digest = hashlib.sha256(f"schema={SCHEMA_VERSION}\nvectors={vectors_identity() or 'off'}".encode())
     for path in sorted(p for p in _CODE_DIR.rglob("*.py") if p.relative_to(_CODE_DIR).as_posix() not in READERS):
         digest.update(path.relative_to(_CODE_DIR).as_posix().encode())
         digest.update(path.read_bytes())
@@ -197,6 +199,8 @@ def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, pos
         for language in texts:
             _slot(conn, slots, language)
     added: list[tuple[int, list[str]]] = []
+    identity = vectors_identity()
+    passages: list[tuple[int, int, int, bytes]] = []
     asked = answered_questions(episode.turns, {s.id for s in episode.speakers if s.host})
     pks: dict[int, int] = {}
     for turn, texts in zip(episode.turns, tokenized, strict=True):  # in order: a question is in before its answers
@@ -210,6 +214,8 @@ def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, pos
         ).lastrowid
         assert turn_pk is not None
         pks[turn.ordinal] = turn_pk
+        if identity is not None:
+            passages += passage_rows(turn_pk, turn, slots, identity)
         for language, tokens in texts.items():
             doc_pk = turn_pk * SLOTS + _slot(conn, slots, language)
             docs.append((doc_pk, turn_pk, language, " ".join(tokens)))
@@ -229,6 +235,7 @@ def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, pos
         [(episode_pk, slot, documents, tokens) for slot, (documents, tokens) in sorted(lengths.items())],
     )
     conn.executemany("INSERT INTO docs (pk, turn_pk, language, body) VALUES (?, ?, ?, ?)", docs)
+    conn.executemany("INSERT INTO passages (turn_pk, slot, part, hash) VALUES (?, ?, ?, ?)", passages)
     conn.executemany(
         "INSERT INTO vocab (word, df) VALUES (?, ?) ON CONFLICT (word) DO UPDATE SET df = df + excluded.df",
         words.items(),
@@ -252,6 +259,7 @@ def _delete_episode(conn: sqlite3.Connection, episode_pk: int) -> tuple[int, lis
         rows = conn.execute("SELECT pk, body FROM docs WHERE pk BETWEEN ? AND ?", docs).fetchall()
         dead = sum(len(set(body.split())) for _, body in rows)
         conn.execute("DELETE FROM docs WHERE pk BETWEEN ? AND ?", docs)
+        conn.execute("DELETE FROM passages WHERE turn_pk BETWEEN ? AND ?", (low, high))
     words: Counter[str] = Counter()
     for (data,) in conn.execute("SELECT data FROM turns WHERE episode_pk = ?", (episode_pk,)):
         for text in json.loads(data)["text"].values():
@@ -297,6 +305,14 @@ def build_index(
         report.unchanged = len(episode_folders(corpus_dir))
         report.seconds = time.perf_counter() - started
         return report
+    with index_lock(index_path):
+        _build(corpus_dir, index_path, report, reuse=reuse, progress=progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _build(corpus_dir: Path, index_path: Path, report: BuildReport, *, reuse: bool, progress: Progress | None) -> None:
+    """Copy (or create) the index in a temp file, update it, rename it into place."""
     temp = index_path.with_name(f".{index_path.name}.{os.getpid()}.tmp")
     try:
         if reuse:
@@ -317,12 +333,16 @@ def build_index(
             dead = _update(conn, corpus_dir, report, progress, postings, fts)
             fts.flush()
             postings.flush()
+            if report.indexed or report.removed:
+                drop_orphans(conn)  # vectors of passages no turn has any more
+            fill_from_seed(conn)
             if report.changed or report.rebuilt:
                 tidy(conn, write_turn_arrays(conn), dead, whole=report.rebuilt)
             conn.executemany(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                 [
                     ("schema_version", str(SCHEMA_VERSION)),
+                    ("vectors", vectors_identity() or "off"),
                     ("code", code_fingerprint()),
                     ("corpus_dir", str(corpus_dir)),
                     ("fingerprint", corpus_fingerprint(corpus_dir)),
@@ -338,8 +358,6 @@ def build_index(
         os.replace(temp, index_path)
     finally:
         temp.unlink(missing_ok=True)
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _update(
@@ -429,7 +447,7 @@ def ensure_index(corpus_dir: Path, index_path: Path, *, progress: Progress | Non
 
 REQUIRED_TABLES = (
     "meta", "episodes", "sources", "speakers", "launches", "turns", "languages", "docs", "fts", "vocab", "postings", "postings_segments",
-    "turn_arrays", "lexicon", "doc_lengths",
+    "turn_arrays", "lexicon", "doc_lengths", "passages", "embeddings",
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 SLOTS = 8  # languages per index: a document's pk is its turn's pk * 8 + its language's slot (SQL says >> 3, & 7)
 
 SCHEMA = """
@@ -86,6 +86,17 @@ CREATE TABLE lexicon (
     PRIMARY KEY (ko, en, episode_pk)
 ) WITHOUT ROWID;
 CREATE INDEX lexicon_by_episode ON lexicon (episode_pk);
+-- Search by meaning (corpus.index.vectors): each turn's passages by content hash, and the vectors
+-- of those hashes (float32 scale + int8 components). Passages without a vector yet are allowed.
+CREATE TABLE passages (
+    turn_pk INTEGER NOT NULL,
+    slot INTEGER NOT NULL,        -- the language slot of the text embedded
+    part INTEGER NOT NULL,        -- 0: the whole turn; 1, 2, ...: windows of a long turn
+    hash BLOB NOT NULL,
+    PRIMARY KEY (turn_pk, slot, part)
+) WITHOUT ROWID;
+CREATE INDEX passages_by_hash ON passages (hash);
+CREATE TABLE embeddings (hash BLOB PRIMARY KEY, vector BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE launches (
     episode_pk INTEGER NOT NULL REFERENCES episodes(pk) ON DELETE CASCADE,
     id TEXT NOT NULL,
