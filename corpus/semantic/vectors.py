@@ -130,20 +130,6 @@ class VectorTable:
         rows = np.arange(len(self.turns)) if candidates is None else candidates
         return _best_per_turn(self.turns[rows], sims, limit)
 
-    def similarity(self, query: Floats, turn_pks: Ints) -> Floats:
-        """Each given turn's best passage similarity, standardised as in `nearest` (-inf: no vectors)."""
-        low = np.searchsorted(self.turns, turn_pks, side="left")
-        high = np.searchsorted(self.turns, turn_pks, side="right")
-        counts = high - low
-        out = np.full(len(turn_pks), -np.inf, dtype=np.float32)
-        if counts.sum() == 0:
-            return out
-        at = np.repeat(low - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
-        sims = self._calibrated(query, at, self._calibration(query))
-        owner = np.repeat(np.arange(len(turn_pks)), counts)
-        np.maximum.at(out, owner, sims)
-        return out
-
 
 def _best_per_turn(turns: Ints, sims: Floats, limit: int) -> tuple[Ints, Floats]:
     order = np.lexsort((turns, -sims))  # best first; equal similarity: lower pk first

