@@ -50,6 +50,7 @@ MAX_LIMIT = 50
 MODES = ("auto", "words", "meaning")
 MIN_PART = 3  # a compound splits into words of at least this many letters
 MAX_COMPOUNDS = 4
+EMBEDDED_QUERY_CHARS = 200
 QUERY_VECTORS = 256  # recent queries' vectors kept: the next page, or the same question again, costs no model call
 
 
@@ -302,8 +303,16 @@ class Searcher:
         if use_vectors and mode == "auto" and not self._has_meaning(parsed):
             use_vectors = False  # no word of any language: nothing for the model to understand
         ran: Ran = "words" if not use_vectors else ("meaning" if mode == "meaning" else "hybrid")
-        key = query_key("search", query, language, speaker_id, episode, start, end, ran, self.store.fingerprint)
-        offset = decode_cursor(cursor, key)
+        vectors = len(self.store.vector_table) if use_vectors else 0  # vectors published meanwhile change the order
+        key = query_key("search", query, language, speaker_id, episode, start, end, ran, vectors, self.store.fingerprint)
+        words_key = query_key("search", query, language, speaker_id, episode, start, end, "words", 0, self.store.fingerprint)
+        try:
+            offset = decode_cursor(cursor, key)
+        except InvalidQuery:
+            if ran != "hybrid":
+                raise
+            offset = decode_cursor(cursor, words_key)  # a page of this search that fell back to words: go on by words
+            ran, key = "words", words_key
 
         expansion = self.expand(parsed)
         phrases = list({fts_group(t): Phrase(t.terms, t.prefix) for t in expansion.terms}.values())
@@ -313,11 +322,21 @@ class Searcher:
         wanted = TurnFilter(slot, speaker_id, start, end)
         span = self.store.episode_docs(episode_pk) if episode_pk is not None else None
         matching = Matching(fts_match(expansion.terms), phrases, wanted, span)
-        if ran == "words":
+        fused = None
+        if ran != "words":
+            try:
+                fused = self._fused(query, expansion, matching, offset, limit, meaning_only=ran == "meaning")
+            except EmbedderUnavailable as exc:  # the engine failed on this query: words, as when it cannot load
+                if ran == "meaning":
+                    raise InvalidQuery(f"mode='meaning' cannot run: {exc}; use mode='words' or 'auto'") from exc
+                notes.append(f"{exc} (words only)")
+                ran, key = "words", words_key
+                offset = decode_cursor(cursor, key) if cursor else 0
+        if fused is None:
             ranked, total = ranked_turns(self.store, matching, offset, limit)
             found: list[tuple[int, str | None, Matched]] = [(r.turn_pk, languages_of(self.store, r.slot), "words") for r in ranked]
         else:
-            found, total = self._fused(query, expansion, matching, offset, limit, meaning_only=ran == "meaning")
+            found, total = fused
         turns = self.store.turns([pk for pk, _, _ in found])
         shown = expansion.terms + expansion.highlight
         terms = frozenset(t for term in shown for t in term.terms if not term.prefix)
@@ -344,9 +363,12 @@ class Searcher:
         if self.embedder is None:
             reason = "search by meaning is off in this server (words only)"
         elif self.store.vectors_identity != self.embedder.identity:
-            reason = "the index holds no vectors of this server's model yet (words only); they are added by the next 'ingest'"
+            reason = (
+                "the index was built without vectors of this model (words only); "
+                "'ingest' or a server with search by meaning on adds them"
+            )
         elif len(self.store.vector_table) == 0:
-            reason = "the index holds no vectors yet (words only); they are being computed"
+            reason = "the index holds no vectors yet (words only); 'ingest' computes them, and a server does in the background"
         if reason is None:
             try:
                 assert self.embedder is not None
@@ -367,17 +389,22 @@ class Searcher:
         if parsed.hangul_words:
             return True
         for word in parsed.latin_words:
-            if word.isdigit() or word in self.store.vocabulary or is_english_word(word):
+            if word in self.store.vocabulary or (not word.isdigit() and is_english_word(word)):
                 return True
+            if word.isdigit():
+                continue  # a number no turn says means nothing by itself
             if self._correct(Term((stem(word),), word, "latin")) is not None:
                 return True
         return False
 
     def _query_vector(self, query: str) -> npt.NDArray[np.float32]:
+        """The query's vector, of its first EMBEDDED_QUERY_CHARS characters (a question fits; the
+        model's time grows with the text, about 1.3 ms a token on one core), kept for the next calls."""
         found = self._query_vectors.get(query)
         if found is None:
             assert self.embedder is not None
-            found = self.embedder.queries([query])[0]
+            text = query if len(query) <= EMBEDDED_QUERY_CHARS else query[:EMBEDDED_QUERY_CHARS].rsplit(None, 1)[0]
+            found = self.embedder.queries([text])[0]
             found.setflags(write=False)
             self._query_vectors.put(query, found)
         return found

@@ -94,7 +94,7 @@ def _search(args: argparse.Namespace) -> int:
     from corpus.errors import CorpusError
     from mcp_server.corpus_handle import CorpusHandle
 
-    handle = CorpusHandle(args.corpus, args.index, warm_up=False)
+    handle = CorpusHandle(args.corpus, args.index, warm_up=False, embed_missing=False)  # one search: no background work
     try:
         result = handle.searcher.search(args.query, language=args.language, speaker=args.speaker, limit=args.limit, mode=args.mode)
     except CorpusError as exc:

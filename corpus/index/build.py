@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from corpus.errors import CorpusError, ParseError
 from corpus.exchanges import answered_questions
 from corpus.index.schema import SCHEMA, SCHEMA_VERSION, SLOTS
-from corpus.index.vectors import drop_orphans, fill_from_seed, index_lock, passage_rows, vectors_identity
+from corpus.index.vectors import carry_vectors, drop_orphans, fill_from_seed, index_lock, passage_rows, vectors_identity
 from corpus.lexicon import episode_lexicon
 from corpus.load import episode_folders, file_sha256, load_episode
 from corpus.model import Episode
@@ -326,6 +326,7 @@ def _build(corpus_dir: Path, index_path: Path, report: BuildReport, *, reuse: bo
                 report.rebuilt = True
                 conn.executescript(SCHEMA)
                 conn.executemany("INSERT INTO fts (fts, rank) VALUES (?, ?)", FTS_SETTINGS)
+                carry_vectors(conn, index_path)
             from corpus.index.postings import PostingsWriter, tidy, write_turn_arrays
 
             postings = PostingsWriter(conn)
@@ -333,7 +334,7 @@ def _build(corpus_dir: Path, index_path: Path, report: BuildReport, *, reuse: bo
             dead = _update(conn, corpus_dir, report, progress, postings, fts)
             fts.flush()
             postings.flush()
-            if report.indexed or report.removed:
+            if report.indexed or report.removed or report.rebuilt:
                 drop_orphans(conn)  # vectors of passages no turn has any more
             fill_from_seed(conn)
             if report.changed or report.rebuilt:

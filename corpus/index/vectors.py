@@ -85,14 +85,14 @@ def read_seed(path: Path = SEED_FILE) -> dict[bytes, bytes]:
         data = path.read_bytes()
     except OSError:
         return {}
-    if not data.startswith(_SEED_MAGIC):
+    header = data.split(b"\n", 3)
+    if len(header) < 4 or header[0] + b"\n" != _SEED_MAGIC:
         return {}
-    header_end = data.index(b"\n", len(_SEED_MAGIC)) + 1
-    if data[len(_SEED_MAGIC) : header_end - 1].decode(errors="replace") != vectors_identity():
-        return {}
-    body = data[header_end:]
-    if len(body) % RECORD:
-        log.warning("the seed file %s is truncated; ignoring it", path)
+    identity, count, body = header[1].decode(errors="replace"), header[2], header[3]
+    if identity != vectors_identity():
+        return {}  # another model's vectors: of no use to this one
+    if not count.isdigit() or len(body) != int(count) * RECORD:
+        log.warning("the seed file %s is damaged (%d bytes of vectors for %r records); ignoring it", path, len(body), count[:20])
         return {}
     return {body[i : i + 16]: body[i + 16 : i + RECORD] for i in range(0, len(body), RECORD)}
 
@@ -101,7 +101,7 @@ def write_seed(conn: sqlite3.Connection, identity: str, path: Path = SEED_FILE) 
     """Write every vector of an index to a seed file; returns how many."""
     rows = conn.execute("SELECT hash, vector FROM embeddings ORDER BY hash").fetchall()
     with path.open("wb") as handle:
-        handle.write(_SEED_MAGIC + identity.encode() + b"\n")
+        handle.write(_SEED_MAGIC + identity.encode() + b"\n" + str(len(rows)).encode() + b"\n")
         for digest, vector in rows:
             handle.write(bytes(digest) + bytes(vector))
     return len(rows)
@@ -119,7 +119,28 @@ def fill_from_seed(conn: sqlite3.Connection) -> int:
 
 
 def drop_orphans(conn: sqlite3.Connection) -> None:
-    conn.execute("DELETE FROM embeddings WHERE hash NOT IN (SELECT hash FROM passages)")
+    """Drop the vectors no passage names (when search by meaning is off, none: they are kept for
+    when it is turned on again, as no passage is recorded then)."""
+    if vectors_identity() is not None:
+        conn.execute("DELETE FROM embeddings WHERE hash NOT IN (SELECT hash FROM passages)")
+
+
+def carry_vectors(conn: sqlite3.Connection, previous: Path) -> int:
+    """Copy the vectors of the index a rebuild replaces into the new one (they are named by model,
+    recipe and text, so they are right wherever the same passage turns up): a rebuild (new code,
+    search by meaning switched off and on) re-embeds nothing that was embedded. The old index is
+    read on its own connection, so a damaged one costs its vectors, never the build. Returns how many."""
+    if not previous.is_file():
+        return 0
+    carried = 0
+    try:
+        with closing(sqlite3.connect(f"file:{previous}?mode=ro", uri=True)) as old:
+            rows = old.execute("SELECT hash, vector FROM embeddings")
+            while batch := rows.fetchmany(10_000):
+                carried += conn.executemany("INSERT OR IGNORE INTO embeddings (hash, vector) VALUES (?, ?)", batch).rowcount
+    except sqlite3.DatabaseError as exc:  # no such table (an index of before), or a damaged file
+        log.info("vectors carried over from %s: %d (%s)", previous, carried, exc)
+    return carried
 
 
 _MISSING_HASHES = "SELECT DISTINCT p.hash FROM passages p WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.hash = p.hash)"

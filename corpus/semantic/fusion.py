@@ -73,7 +73,10 @@ def fuse_head(words: Ints, meaning: Ints, coverage: float) -> FusedHead:
     score = np.where(words_rank < missing, trust / (RANK_OFFSET + words_rank), 0.0)
     score += np.where(meaning_rank < missing, (1.0 - trust) / (RANK_OFFSET + meaning_rank), 0.0)
     admitted = round(len(meaning) * (1.0 - trust))
-    kept = (words_rank < missing) | (meaning_rank <= admitted)
+    in_words = words_rank < missing
+    lacking = meaning[~in_words[np.searchsorted(pks, meaning)]]  # the meaning's turns the words' head lacks, best first
+    kept = in_words.copy()
+    kept[np.searchsorted(pks, lacking[:admitted])] = True
     order = np.lexsort((pks, words_rank, meaning_rank, -score))
     order = order[kept[order]]
-    return FusedHead(pks[order], trust, int((kept & (words_rank == missing)).sum()))
+    return FusedHead(pks[order], trust, int((kept & ~in_words).sum()))
