@@ -2,8 +2,9 @@
 
 SIGTERM (what process managers and MCP hosts send) and SIGINT (Ctrl-C) stop the
 server cleanly: the serving task is cancelled, a line is logged to stderr and the
-process exits with status 0, with no traceback. The server also stops, as before,
-when the client closes stdin, and when it closes its end of stdout.
+process exits with status 0, with no traceback. The server also stops when the client
+closes stdin, once it has answered every request it read (`answering_every_request`),
+and when the client closes its end of stdout.
 
 When stdin and stdout are pipes (how every MCP client launches a server), Linux
 serves them on the event loop itself: each pipe is opened anew through /proc (a file
@@ -29,6 +30,7 @@ import signal
 import stat
 import sys
 import threading
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from functools import partial
@@ -39,6 +41,10 @@ from anyio.from_thread import run as run_from_thread
 from anyio.lowlevel import EventLoopToken, current_token
 from mcp.server.mcpserver import MCPServer
 from mcp.server.stdio import stdio_server
+from mcp.shared._context_streams import ContextReceiveStream, ContextSendStream, create_context_streams
+from mcp.shared.dispatcher import coerce_request_id
+from mcp.shared.message import SessionMessage
+from mcp_types import JSONRPCError, JSONRPCNotification, JSONRPCRequest, JSONRPCResponse, RequestId
 
 log = logging.getLogger(__name__)
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -246,8 +252,70 @@ def _undo(steps: list[Callable[[], object]]) -> None:
     steps.clear()
 
 
+ANSWER_PATIENCE = 120.0
+"""Seconds the server waits, once stdin has closed, for the answers to the requests it has read."""
+
+
+def _request_key(request_id: RequestId) -> RequestId:
+    return coerce_request_id(request_id)  # "7" and 7 are one id to the SDK
+
+
+@asynccontextmanager
+async def answering_every_request(
+    read_stream: ContextReceiveStream[SessionMessage | Exception], write_stream: ContextSendStream[SessionMessage]
+) -> AsyncIterator[tuple[ContextReceiveStream[SessionMessage | Exception], ContextSendStream[SessionMessage]]]:
+    """The server's streams, relayed so that the end of stdin reaches the server only once every
+    request read so far has its answer written (or was cancelled by the client, or ANSWER_PATIENCE
+    ran out): the SDK cancels its in-flight handlers at end of input, so a client that writes its
+    requests and closes stdin (`podcast-corpus-mcp < requests.jsonl`) would lose their replies."""
+    pending: Counter[RequestId] = Counter()
+    changed = anyio.Event()
+    reads_in, reads = create_context_streams[SessionMessage | Exception](0)
+    writes, writes_out = create_context_streams[SessionMessage](0)
+
+    def note(key: RequestId, delta: int) -> None:
+        nonlocal changed
+        pending[key] += delta
+        if pending[key] <= 0:
+            del pending[key]
+        changed.set()
+        changed = anyio.Event()
+
+    async def relay_reads() -> None:
+        async with reads_in:
+            async for item in read_stream:
+                if isinstance(item, SessionMessage):
+                    message = item.message
+                    if isinstance(message, JSONRPCRequest):
+                        note(_request_key(message.id), +1)
+                    elif isinstance(message, JSONRPCNotification) and message.method == "notifications/cancelled":
+                        cancelled = (message.params or {}).get("requestId")
+                        if isinstance(cancelled, int | str) and pending[_request_key(cancelled)] > 0:
+                            note(_request_key(cancelled), -1)
+                await reads_in.send(item)
+            with anyio.move_on_after(ANSWER_PATIENCE) as waited:
+                while pending:
+                    await changed.wait()
+            if waited.cancelled_caught:
+                log.warning("stdin closed; %d requests still unanswered after %.0fs: stopping", sum(pending.values()), ANSWER_PATIENCE)
+
+    async def relay_writes() -> None:
+        async with write_stream:
+            async for item in writes_out:
+                await write_stream.send(item)
+                message = item.message
+                answered = message.id if isinstance(message, JSONRPCResponse | JSONRPCError) else None
+                if answered is not None and pending[_request_key(answered)] > 0:
+                    note(_request_key(answered), -1)
+
+    async with anyio.create_task_group() as relays:
+        relays.start_soon(relay_reads)
+        relays.start_soon(relay_writes)
+        yield reads, writes
+
+
 async def serve_stdio(server: MCPServer) -> None:
-    """Serve until stdin closes or a SIGTERM/SIGINT arrives."""
+    """Serve until stdin closes (every request read answered first) or a SIGTERM/SIGINT arrives."""
     async with anyio.create_task_group() as group:
 
         async def watch_signals() -> None:
@@ -260,8 +328,12 @@ async def serve_stdio(server: MCPServer) -> None:
         if sys.platform != "win32":
             group.start_soon(watch_signals)
         lowlevel = server._lowlevel_server
-        async with _streams() as (stdin, stdout), stdio_server(stdin, stdout) as (read_stream, write_stream):
-            await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
+        async with (
+            _streams() as (stdin, stdout),
+            stdio_server(stdin, stdout) as (read_stream, write_stream),
+            answering_every_request(read_stream, write_stream) as (reads, writes),
+        ):
+            await lowlevel.run(reads, writes, lowlevel.create_initialization_options())
         group.cancel_scope.cancel()
 
 
