@@ -13,7 +13,9 @@ from corpus import catalog
 from corpus.model import LANGUAGES
 from corpus.text_norm import fold_typography
 from mcp_server.corpus_handle import CorpusHandle
-from mcp_server.prompts import BILINGUAL_PASSAGE, LAUNCH_BRIEFING, SPEAKER_ON_TOPIC
+from mcp_server.invalid_arguments import invalid_params, quoted
+from mcp_server.prompts import BILINGUAL_PASSAGE, LAUNCH_BRIEFING, PROMPT_NAMES, SPEAKER_ON_TOPIC
+from mcp_server.resources import TEMPLATES
 
 if TYPE_CHECKING:
     from corpus.store import CorpusStore
@@ -83,6 +85,10 @@ def register_completions(mcp: MCPServer, corpus: CorpusHandle) -> None:
         ref: PromptReference | ResourceTemplateReference, argument: CompletionArgument, context: CompletionContext | None
     ) -> Completion | None:
         if isinstance(ref, PromptReference) and ref.name not in known_prompts:
-            return None
+            raise invalid_params(f"completion for an unknown prompt {quoted(ref.name)}; the prompts are: {', '.join(PROMPT_NAMES)}")
+        if isinstance(ref, ResourceTemplateReference) and ref.uri not in TEMPLATES:
+            raise invalid_params(
+                f"completion for an unknown resource template {quoted(ref.uri)}; the templates are: {', '.join(TEMPLATES)}"
+            )
         resolved = dict(context.arguments or {}) if context else {}
         return complete(corpus.store, ref, argument.name, argument.value[:200], resolved)

@@ -1,4 +1,9 @@
-"""Short tool errors for arguments that fail validation.
+"""Short tool errors for arguments that fail validation, and standard JSON-RPC errors for bad requests.
+
+Requests the server cannot serve at all (an unknown tool or prompt, a prompt without its
+required arguments, a cursor on a list the server never pages) are JSON-RPC errors -32602
+(invalid params) whose message says what to send instead, logged as one line, never a
+traceback (the SDK's default for a prompt is code 0 or -32603 with a traceback at ERROR).
 
 The SDK reports a rejected call with pydantic's full `ValidationError` text: a header, one
 block per failed check (a union argument fails once per member), the rejected input of each,
@@ -14,16 +19,30 @@ type and a truncated repr, e.g.
 
 from __future__ import annotations
 
+import logging
 import reprlib
 from typing import Any
 
+from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.context import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp_types import CallToolResult, InputRequiredResult
+from mcp.shared.exceptions import MCPError
+from mcp_types import (
+    INVALID_PARAMS,
+    CallToolResult,
+    GetPromptResult,
+    InputRequiredResult,
+    ListPromptsResult,
+    ListResourcesResult,
+    ListResourceTemplatesResult,
+    ListToolsResult,
+    PaginatedRequestParams,
+)
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+log = logging.getLogger(__name__)
 MAX_PROBLEMS = 10  # lines; a tool has fewer arguments than this
 MAX_LINE = 300  # characters per argument
 MAX_EXPECTED = 160  # characters of what was expected
@@ -85,12 +104,67 @@ def describe(tool: str, error: ValidationError) -> str:
     return f"Error executing tool {tool}: invalid arguments (see the tool's input schema)\n" + "\n".join(lines)
 
 
+def invalid_params(message: str) -> MCPError:
+    """A -32602 error the caller can act on; logged as one line."""
+    log.info("invalid request: %s", message)
+    return MCPError(INVALID_PARAMS, message)
+
+
+def quoted(name: object) -> str:
+    """A name the caller sent, quoted and cut short: a 1 MB name gives a short message."""
+    text = repr(name)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _no_cursor(params: PaginatedRequestParams | None, method: str, noun: str) -> None:
+    if params is not None and params.cursor is not None:
+        raise invalid_params(f"invalid cursor for {method}: this server lists every {noun} in one page and never returns a "
+                             f"next cursor; call {method} without a cursor")
+
+
 class CorpusServer(MCPServer):
-    """`MCPServer` whose tool errors for invalid arguments are short (see `describe`)."""
+    """`MCPServer` whose tool errors for invalid arguments are short (see `describe`), and whose
+    unknown names, missing prompt arguments and list cursors are -32602 errors (see the module doc)."""
+
+    async def _handle_list_tools(self, ctx: ServerRequestContext[Any], params: PaginatedRequestParams | None) -> ListToolsResult:
+        _no_cursor(params, "tools/list", "tool")
+        return await super()._handle_list_tools(ctx, params)
+
+    async def _handle_list_resources(
+        self, ctx: ServerRequestContext[Any], params: PaginatedRequestParams | None
+    ) -> ListResourcesResult:
+        _no_cursor(params, "resources/list", "resource")
+        return await super()._handle_list_resources(ctx, params)
+
+    async def _handle_list_resource_templates(
+        self, ctx: ServerRequestContext[Any], params: PaginatedRequestParams | None
+    ) -> ListResourceTemplatesResult:
+        _no_cursor(params, "resources/templates/list", "resource template")
+        return await super()._handle_list_resource_templates(ctx, params)
+
+    async def _handle_list_prompts(self, ctx: ServerRequestContext[Any], params: PaginatedRequestParams | None) -> ListPromptsResult:
+        _no_cursor(params, "prompts/list", "prompt")
+        return await super()._handle_list_prompts(ctx, params)
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
+    ) -> GetPromptResult | InputRequiredResult:
+        prompt = self._prompt_manager.get_prompt(name)
+        if prompt is None:
+            known = ", ".join(p.name for p in self._prompt_manager.list_prompts())
+            raise invalid_params(f"unknown prompt {quoted(name)}; the prompts are: {known}")
+        missing = [a.name for a in prompt.arguments or [] if a.required and a.name not in (arguments or {})]
+        if missing:
+            wanted = ", ".join(f"'{a.name}'" + ("" if a.required else " (optional)") for a in prompt.arguments or [])
+            raise invalid_params(f"prompt '{name}' needs the argument{'s' * (len(missing) > 1)} {', '.join(missing)}; it takes {wanted}")
+        return await super().get_prompt(name, arguments, context)
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
+        if self._tool_manager.get_tool(name) is None:
+            known = ", ".join(t.name for t in self._tool_manager.list_tools())
+            raise invalid_params(f"unknown tool {quoted(name)}; the tools are: {known}")
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:

@@ -37,6 +37,7 @@ TRANSCRIPT_TEMPLATE = f"{SCHEME}://episodes/{{episode_id}}/transcript/{{language
 ARTICLE_TEMPLATE = f"{SCHEME}://episodes/{{episode_id}}/article/{{language}}"
 TURN_TEMPLATE = f"{SCHEME}://episodes/{{episode_id}}/turns/{{ordinal}}"
 SPEAKER_TURNS_TEMPLATE = f"{SCHEME}://speakers/{{speaker}}/turns/{{language}}{{?part}}"
+TEMPLATES = (EPISODE_TEMPLATE, TRANSCRIPT_TEMPLATE, ARTICLE_TEMPLATE, TURN_TEMPLATE, SPEAKER_TURNS_TEMPLATE)
 
 
 def transcript_uri(episode_id: str, language: str, part: int = 1) -> str:
@@ -90,7 +91,10 @@ def split_parts(blocks: Iterable[str], budget: int = PART_BUDGET) -> list[str]:
 
 
 def _paged(header: str, blocks: list[str], part: int, uri_of: Callable[[int], str], uri: str) -> str:
-    parts = split_parts(blocks)
+    """Part `part` of the blocks under the header: with its header and the link to the next part, at
+    most PART_BUDGET characters."""
+    framing = len(f"{header} (part 9999 of 9999)\n\n") + len(f"\n\n_Continued in {uri_of(9999)}_")
+    parts = split_parts(blocks, PART_BUDGET - framing)
     if part > len(parts):
         raise ResourceNotFoundError(f"{uri}: there are only {len(parts)} parts")
     text = f"{header} (part {part} of {len(parts)})\n\n{parts[part - 1]}" if len(parts) > 1 else f"{header}\n\n{parts[0]}"

@@ -56,6 +56,7 @@ def create_server(
         log_level="WARNING",
         cache_hints=CACHE_HINTS,
         extensions=[apps_extension()],
+        subscriptions=False,  # the lists and resources never change while serving: nothing to subscribe to
     )
     register_tools(server, corpus)
     register_connectors(server, corpus)

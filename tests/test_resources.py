@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
-from mcp_types import PromptReference, ResourceTemplateReference, TextResourceContents
+from mcp_types import INVALID_PARAMS, PromptReference, ResourceTemplateReference, TextResourceContents
 
 from mcp_server.corpus_handle import CorpusHandle
 from mcp_server.resources import (
@@ -145,8 +145,9 @@ async def test_completes_template_arguments(client: Client) -> None:
     turn = ResourceTemplateReference(uri=TURN_TEMPLATE)
     ordinals = await client.complete(turn, {"name": "ordinal", "value": "14"}, {"episode_id": EPISODE})
     assert ordinals.completion.values[:1] == ["14"] and "144" in ordinals.completion.values
-    unknown = await client.complete(PromptReference(name="no-such-prompt"), {"name": "speaker", "value": ""})
-    assert unknown.completion.values == []
+    with pytest.raises(MCPError) as unknown:  # a prompt we do not have: invalid params (tests/test_protocol_errors.py)
+        await client.complete(PromptReference(name="no-such-prompt"), {"name": "speaker", "value": ""})
+    assert unknown.value.error.code == INVALID_PARAMS
 
 
 async def test_list_results_carry_cache_hints(handle: CorpusHandle) -> None:
