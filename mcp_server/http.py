@@ -9,7 +9,9 @@
   DELETE), so any other method gets 405 with `Allow: POST` instead of an SSE stream
   that would never carry anything.
 - A body that is JSON but not one JSON-RPC message gets 400 with JSON-RPC -32600
-  (Invalid Request) and a short message, in both protocol eras.
+  (Invalid Request) and a short message, in both protocol eras. A Host or Origin not allowed
+  (421, 403), a Content-Type other than JSON (400) and an unsupported MCP-Protocol-Version
+  (400, -32022) are answered in JSON-RPC too, saying what to send instead.
 - Idle keep-alive connections stay open for 2 minutes (`KEEP_ALIVE_SECONDS`).
 - SIGTERM/SIGINT: uvicorn stops accepting, lets requests finish, and `serve_http` returns
   (the command exits 0, no traceback).
@@ -33,6 +35,7 @@ import uvicorn  # already loaded by the SDK
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
 from mcp_types import INVALID_PARAMS, INVALID_REQUEST
+from mcp_types.version import SUPPORTED_PROTOCOL_VERSIONS
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -70,6 +73,48 @@ def security_settings(bind_host: str, allowed_hosts: Sequence[str] = ()) -> Tran
     hosts = [h for name in names for h in (name, f"{name}:*")]
     origins = [o for name in names for o in (f"http://{name}", f"http://{name}:*", f"https://{name}", f"https://{name}:*")]
     return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
+
+
+UNSUPPORTED_PROTOCOL_VERSION = -32022  # the 2026-07-28 protocol's UnsupportedProtocolVersionError
+
+
+def _clip(value: str, limit: int = 100) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _message(body: bytes) -> dict[str, Any]:
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return {}
+    return message if isinstance(message, dict) else {}
+
+
+def _request_id(body: bytes) -> Any:
+    """The id of the JSON-RPC request in the body, when there is one (a refusal keeps it); else None."""
+    found = _message(body).get("id")
+    return found if isinstance(found, int | str) and not isinstance(found, bool) else None
+
+
+def _has_envelope(body: bytes) -> bool:
+    """Whether the message carries the 2026-07-28 per-request envelope (`params._meta` with a protocol version)."""
+    params = _message(body).get("params")
+    meta = params.get("_meta") if isinstance(params, dict) else None
+    return isinstance(meta, dict) and "io.modelcontextprotocol/protocolVersion" in meta
+
+
+def _replay(body: bytes) -> Receive:
+    """A `receive` that hands the app the body already read, then reports the client gone."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
 
 
 def rpc_error(code: int, message: str) -> dict[str, Any]:
@@ -164,8 +209,46 @@ class FrontDoor:
             await self.refuse_method(scope, receive, send)
             return
         if path == MCP_PATH:
+            refused, receive = await self.refuse_headers(scope, receive)
+            if refused is not None:
+                await refused(scope, receive, send)
+                return
             send = EnvelopeErrors(send)
         await self.app(scope, receive, send)
+
+    async def refuse_headers(self, scope: Scope, receive: Receive) -> tuple[Response | None, Receive]:
+        """A POST the SDK would refuse with a bare text line, answered in JSON-RPC with what to send
+        instead: a Host or Origin not allowed (421, 403: checked first), a Content-Type other than
+        JSON (400), an MCP-Protocol-Version this server does not speak (400, -32022, as the protocol's
+        UnsupportedProtocolVersionError)."""
+        request = Request(scope, receive)
+        rejected = await self.security.validate_request(request, is_post=False)
+        if rejected is not None:
+            if rejected.status_code == 421:
+                host = _clip(request.headers.get("host", ""))
+                message = (f"Misdirected Request: Host {host!r} is not allowed (DNS-rebinding protection); start the server "
+                           f"with --allowed-host {host.split(':')[0] or 'NAME'} (or list it in ${ALLOWED_HOSTS_ENV})")
+            else:
+                message = f"Forbidden: Origin {_clip(request.headers.get('origin', ''))!r} is not allowed for this server"
+            return JSONResponse(rpc_error(INVALID_REQUEST, message), status_code=rejected.status_code), receive
+        content_type = request.headers.get("content-type", "")
+        if content_type.split(";")[0].strip().lower() != "application/json":
+            message = f"Invalid Request: send the JSON-RPC message as Content-Type: application/json, not {_clip(content_type)!r}"
+            error = rpc_error(INVALID_REQUEST, message)
+            error["id"] = _request_id(await request.body())
+            return JSONResponse(error, status_code=400), receive
+        version = request.headers.get("mcp-protocol-version")
+        if version is None or version in SUPPORTED_PROTOCOL_VERSIONS:
+            return None, receive
+        body = await request.body()
+        if _has_envelope(body):  # a 2026-07-28 request: the SDK answers -32022 itself, with the versions of that era
+            return None, _replay(body)
+        supported = list(SUPPORTED_PROTOCOL_VERSIONS)
+        error = rpc_error(UNSUPPORTED_PROTOCOL_VERSION, f"Unsupported protocol version {_clip(version)!r} (MCP-Protocol-Version "
+                          f"header); this server supports {', '.join(supported)}")
+        error["error"]["data"] = {"supported": supported, "requested": version}
+        error["id"] = _request_id(body)
+        return JSONResponse(error, status_code=400), receive
 
     async def refuse_method(self, scope: Scope, receive: Receive, send: Send) -> None:
         """405 (after the Host/Origin checks, so DNS rebinding still gets 421/403 first)."""

@@ -228,8 +228,30 @@ def test_a_body_that_is_not_declared_json_is_refused_with_400(server: LiveServer
     if content_type is not None:
         headers["content-type"] = content_type
     answer = send(server, "POST", body, headers)
-    assert answer.status_code == 400, answer.text[:300]
+    error = rpc_error(answer, 400, INVALID_REQUEST, id_=1)  # in JSON-RPC, for the request's id, saying what to send
+    assert "Content-Type: application/json" in error["message"]
     assert_alive(server)
+
+
+@pytest.mark.parametrize("version", ["1999-01-01", "2026-13-99", "x" * 500])
+def test_an_unsupported_protocol_version_header_names_the_supported_ones(server: LiveServer, version: str) -> None:
+    """A request without the 2026-07-28 envelope (which the SDK answers itself) and a header naming no version we speak."""
+    body, headers = request("tools/list", {}, number=12)
+    headers["mcp-protocol-version"] = version
+    error = rpc_error(send(server, "POST", body, headers), 400, -32022, id_=12)
+    assert "Unsupported protocol version" in error["message"] and "2025-06-18" in error["message"]
+    assert "_meta" not in error["message"]
+    assert error["data"]["supported"][-1] == MODERN and error["data"]["requested"] == version
+    assert_alive(server)
+
+
+@pytest.mark.parametrize("era", ERAS)
+def test_a_foreign_host_is_told_how_to_allow_it(server: LiveServer, era: str) -> None:
+    body, headers = request("tools/list", {}, era=era)
+    error = rpc_error(send(server, "POST", body, headers | {"host": "corpus.example.org:8000"}), 421, INVALID_REQUEST)
+    assert "--allowed-host corpus.example.org" in error["message"]
+    error = rpc_error(send(server, "POST", body, headers | {"origin": "http://evil.example.com"}), 403, INVALID_REQUEST)
+    assert "Origin 'http://evil.example.com' is not allowed" in error["message"]
 
 
 @pytest.mark.parametrize("era", ERAS)
