@@ -46,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="extra Host name clients use (DNS-rebinding protection refuses others); repeatable",
     )
     serve.add_argument("--max-body", type=int, default=1024 * 1024, metavar="BYTES", help="HTTP request body limit (default 1 MiB)")
+    serve.add_argument(
+        "--workers", default="1", metavar="N",
+        help="HTTP server processes sharing the port (default 1; 'auto': one per CPU); the server is stateless",
+    )
     _semantic_flag(serve)
 
     from mcp_server.ingest_cli import add_ingest_parser
@@ -79,12 +83,29 @@ def _serve(args: argparse.Namespace) -> int:
     from mcp_server.server import create_server
 
     # Over stdio the tools answer on the event loop once the index is open; over HTTP, in worker threads.
-    server = create_server(handle=CorpusHandle(args.corpus, args.index, inline=not args.http))
+    handle = CorpusHandle(args.corpus, args.index, inline=not args.http)
+    server = create_server(handle=handle)
     if args.http:
         from mcp_server.http import serve_http
+        from mcp_server.http_workers import worker_count
 
-        serve_http(server, host=args.host, port=args.port, allowed_hosts=args.allowed_host, max_body_size=args.max_body)
-        return 0
+        try:
+            workers = worker_count(args.workers)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+
+        def only_first_embeds(number: int) -> None:
+            handle.embed_missing = number == 0  # one background embedding, not one per worker
+
+        try:
+            return serve_http(
+                server, host=args.host, port=args.port, allowed_hosts=args.allowed_host, max_body_size=args.max_body,
+                workers=workers, before_fork=handle.prepare, in_worker=only_first_embeds,
+            )
+        except OSError as exc:
+            print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
+            return 1
     from mcp_server.stdio import run_stdio
 
     return run_stdio(server)

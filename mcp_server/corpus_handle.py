@@ -155,6 +155,16 @@ class CorpusHandle:
                 threading.Thread(target=_warm, args=(self._searcher,), name="warm-up", daemon=True).start()
             self._start_embedding(store)  # an index swapped in without all its vectors (an interrupted ingest, say)
 
+    def prepare(self) -> None:
+        """Bring the index up to date without opening it (before worker processes fork: none of
+        them then builds it, and no SQLite connection crosses a fork). Failures are left to the
+        first call, which reports them."""
+        assert self.index_path is not None
+        try:
+            self._ensure(self.index_path)
+        except (OSError, sqlite3.Error, CorpusError) as exc:
+            log.warning("the index %s could not be prepared (%s); the first call will try again", self.index_path, exc)
+
     def _ensure(self, index_path: Path) -> None:
         from corpus.index.build import ensure_index  # the parsers and the indexer: loaded on first use
 

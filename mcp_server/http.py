@@ -26,8 +26,9 @@ import json
 import logging
 import os
 import signal
+import socket
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
 from typing import Any
 
@@ -319,8 +320,14 @@ def serve_http(
     port: int = 8000,
     allowed_hosts: Sequence[str] = (),
     max_body_size: int = DEFAULT_MAX_BODY,
-) -> None:
-    """Run uvicorn until SIGTERM/SIGINT, then return; logs go to stderr."""
+    workers: int = 1,
+    before_fork: Callable[[], None] | None = None,
+    in_worker: Callable[[int], None] | None = None,
+) -> int:
+    """Run uvicorn until SIGTERM/SIGINT, then return 0; logs go to stderr. With `workers` > 1, that
+    many processes share the port (`mcp_server.http_workers`): `before_fork` runs once in the parent
+    (bring the index up to date), `in_worker(number)` first thing in each worker; 1 when a worker
+    exited on its own."""
     token = os.environ.get(TOKEN_ENV) or None
     if not is_loopback(host) and token is None:
         log.warning(
@@ -345,7 +352,25 @@ def serve_http(
         log_config=None,
     )
     log.info("serving MCP over streamable HTTP at http://%s:%d%s (health: %s)", host, port, MCP_PATH, HEALTH_PATH)
+    if workers <= 1:
+        _run(config)
+        return 0
+    from mcp_server.http_workers import reuse_port_sockets, supervise
+
+    sockets = reuse_port_sockets(host, port, workers)
+    if before_fork is not None:
+        before_fork()
+
+    def worker(number: int, sock: socket.socket) -> None:
+        if in_worker is not None:
+            in_worker(number)
+        _run(config, sock)
+
+    return supervise(sockets, worker)
+
+
+def _run(config: uvicorn.Config, sock: socket.socket | None = None) -> None:
     runner = GracefulServer(config)
-    runner.run()
+    runner.run(sockets=[sock] if sock is not None else None)
     if runner.stop_signal is not None:
         log.info("%s received: stopped", signal.Signals(runner.stop_signal).name)
