@@ -129,7 +129,7 @@ def in_process(index: Path, rounds: int) -> dict[str, Any]:
     from corpus.times import parse_time
 
     store = CorpusStore(index)
-    searcher = Searcher(store)
+    searcher = Searcher(store, recent_results=0)  # the search itself, not a kept result
     queries = _queries(store)
     started = time.perf_counter()
     searcher.search(queries[0]["query"])

@@ -172,7 +172,7 @@ def main() -> None:
         cpu_bare = statistics.median(cpu for _, cpu in starts_bare)
 
         store = CorpusStore(index)
-        searcher = Searcher(store)
+        searcher = Searcher(store, recent_results=0)
         ours, bare = StdioPeer(ours_command), StdioPeer(BARE)
         try:
             ours.initialize()

