@@ -88,3 +88,20 @@ def test_bad_worker_counts_and_a_taken_port_are_clear_errors(index_path: Path) -
         busy = subprocess.run([*command, "--workers", "2", "--port", str(port)], capture_output=True, text=True, cwd=REPO, env=env,
                               timeout=60)
     assert busy.returncode == 1 and f"cannot serve on 127.0.0.1:{port}" in busy.stderr and "Traceback" not in busy.stderr
+
+
+def test_worker_sockets_say_tcp_so_asyncio_turns_nagle_off() -> None:
+    """asyncio sets TCP_NODELAY on accepted connections only when the listening socket's proto is TCP:
+    with proto 0, Nagle's algorithm met delayed ACKs and every worker stalled 40 ms a request."""
+    from mcp_server.http_workers import reuse_port_sockets
+
+    sockets = reuse_port_sockets("127.0.0.1", free_port(), 2)
+    try:
+        assert [s.proto for s in sockets] == [socket.IPPROTO_TCP] * 2
+        client = socket.create_connection(sockets[0].getsockname(), timeout=5)
+        accepted, _ = sockets[0].accept()
+        with client, accepted:
+            assert accepted.proto == socket.IPPROTO_TCP
+    finally:
+        for sock in sockets:
+            sock.close()
