@@ -280,6 +280,8 @@ class Scored:
     pks: Ints
     slots: Ints
     score: Floats
+    held: dict[Phrase, int] = field(default_factory=dict)
+    """How many documents hold each phrase of the query (before any filter): idf's counts."""
 
     def __len__(self) -> int:
         return len(self.pks)
@@ -319,6 +321,7 @@ def scored_turns(store: CorpusStore, phrases: Sequence[Phrase], wanted: TurnFilt
         return _NONE
     weights = arrays.weight
     found = [phrase_docs(store, arrays, p) for p in phrases]
+    held = {p: len(f.docs) for p, f in zip(phrases, found, strict=True)}
     docs, inverse = _union([f.docs for f in found])
     # each document's length against its episode's average: K1 * (1 - B + B * D / avgdl), once a document
     lengths = np.empty(len(docs), dtype=np.float64)
@@ -338,7 +341,7 @@ def scored_turns(store: CorpusStore, phrases: Sequence[Phrase], wanted: TurnFilt
         wanted_docs &= (docs >= span[0]) & (docs <= span[1])
     docs, total = docs[wanted_docs], total[wanted_docs]
     if len(docs) == 0:
-        return _NONE
+        return Scored(_NONE.pks, _NONE.slots, _NONE.score, held)
     turns = docs // SLOTS
     value = (-1.0 * total) * weights[turns]  # FTS5's sign (lower is better) times the length prior
     # per turn (documents of a turn are adjacent), its best document: the lowest value, the first on a tie
@@ -370,4 +373,4 @@ def scored_turns(store: CorpusStore, phrases: Sequence[Phrase], wanted: TurnFilt
         late &= arrays.start[pks] >= wanted.start
     if wanted.end is not None:
         late &= arrays.start[pks] <= wanted.end
-    return Scored(pks[late], slots[late], score[late])
+    return Scored(pks[late], slots[late], score[late], held)

@@ -26,6 +26,7 @@ from corpus.bm25 import Phrase
 from corpus.cursor import decode_cursor, next_cursor, query_key
 from corpus.english import is_english_word
 from corpus.errors import InvalidQuery
+from corpus.index.schema import SLOTS
 from corpus.model import Turn, format_timestamp
 from corpus.phonetic import english_key, hangul_key, respell, romanize
 from corpus.query import ParsedQuery, Term, fts_group, fts_match, parse_query
@@ -295,16 +296,14 @@ class Searcher:
         same object goes to every caller: read it, never change it. A result that fell back to words
         (`notes`) is not kept: the next call tries the meaning again."""
         key = (query, language, speaker, episode, start, end, limit, cursor, mode)
-        if all(isinstance(part, str | int | None) for part in key):
-            found = self._results.get(key)
-            if found is None:
-                found = self._search(query, language=language, speaker=speaker, episode=episode, start=start, end=end,
-                                     limit=limit, cursor=cursor, mode=mode)
-                if not found.notes:
-                    self._results.put(key, found)
-            return found
-        return self._search(query, language=language, speaker=speaker, episode=episode, start=start, end=end,
-                            limit=limit, cursor=cursor, mode=mode)
+        keepable = all(isinstance(part, str | int | None) for part in key)  # hashable: a caller may send anything
+        found = self._results.get(key) if keepable else None
+        if found is None:
+            found = self._search(query, language=language, speaker=speaker, episode=episode, start=start, end=end,
+                                 limit=limit, cursor=cursor, mode=mode)
+            if keepable and not found.notes:
+                self._results.put(key, found)
+        return found
 
     def _search(
         self,
@@ -461,12 +460,12 @@ class Searcher:
         if wanted.end is not None:
             checks.append(arrays.start[turns] <= wanted.end)
         if span is not None:
-            checks.append((turns >= span[0] // 8) & (turns <= span[1] // 8))
+            checks.append((turns >= span[0] // SLOTS) & (turns <= span[1] // SLOTS))  # document pks -> turn pks
         for check in checks:
             allowed = check if allowed is None else allowed & check
         return allowed
 
-    def _words_reference(self, expansion: Expansion) -> float:
+    def _words_reference(self, expansion: Expansion, held: dict[Phrase, int]) -> float:
         """What a turn scores that says each of the query's own terms once, at an average length:
         the sum of their idf (a term no turn says counts as said by one). The words' relevance
         over this says how much of the query the words explain: a turn that matches one common
@@ -476,8 +475,11 @@ class Searcher:
 
         rows, _ = self.store.fts_totals
         arrays = self.store.turn_arrays
-        held = [len(phrase_docs(self.store, arrays, Phrase(t.terms, t.prefix)).docs) for t in expansion.own]
-        return sum(idf(rows, max(1, count)) for count in held) or 1.0
+        counts = []
+        for term in expansion.own:  # each of the query's own terms is one of its phrases: counted by scored_turns already
+            phrase = Phrase(term.terms, term.prefix)
+            counts.append(held[phrase] if phrase in held else len(phrase_docs(self.store, arrays, phrase).docs))
+        return sum(idf(rows, max(1, count)) for count in counts) or 1.0
 
     def _fused(
         self, query: str, expansion: Expansion, matching: Matching, offset: int, limit: int, *, meaning_only: bool
@@ -498,7 +500,7 @@ class Searcher:
         scored: Scored = scored_turns(self.store, matching.phrases, matching.wanted, matching.span)
         head = page(scored, fusion.WORDS_DEPTH)
         head_pks = np.array([r.turn_pk for r in head], dtype=np.int64)
-        coverage = -head[0].score / self._words_reference(expansion) if head else 0.0
+        coverage = -head[0].score / self._words_reference(expansion, scored.held) if head else 0.0
         fused = fuse_head(head_pks, near_pks, coverage)
         sequence: list[int] = [int(pk) for pk in fused.pks]
         beyond = _members(scored.pks, fused.pks) & ~np.isin(fused.pks, head_pks)
