@@ -46,6 +46,8 @@ from mcp.shared.dispatcher import coerce_request_id
 from mcp.shared.message import SessionMessage
 from mcp_types import JSONRPCError, JSONRPCNotification, JSONRPCRequest, JSONRPCResponse, RequestId
 
+from mcp_server.unreadable import unreadable_reply
+
 log = logging.getLogger(__name__)
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -284,6 +286,10 @@ async def answering_every_request(
     async def relay_reads() -> None:
         async with reads_in:
             async for item in read_stream:
+                if isinstance(item, Exception) and (reply := unreadable_reply(item)) is not None:
+                    log.warning("unreadable message on stdin: answered %d %s", reply.error.code, reply.error.message.split(";")[0])
+                    await write_stream.send(SessionMessage(reply))
+                    continue
                 if isinstance(item, SessionMessage):
                     message = item.message
                     if isinstance(message, JSONRPCRequest):

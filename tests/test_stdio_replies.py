@@ -55,3 +55,40 @@ def test_every_request_read_is_answered_before_exit(tmp_path: Path, piped: bool)
         assert "result" in by_id["3"] and by_id["3"]["result"]["structuredContent"]["hits"]  # type: ignore[index]
         assert by_id["8"]["result"]["isError"] is True  # type: ignore[index]
         assert "Traceback" not in errors
+
+
+UNREADABLE = [  # (line, the id answered, the JSON-RPC code)
+    ("this is not json", None, -32700),
+    ('{"jsonrpc": "2.0", "id": 10, "method": "tools/list"', None, -32700),  # cut short: no id can be read
+    ('{"jsonrpc": "2.0", "id": 11, "method": "ping", "params": {"x": "\\ud800"}}', 11, -32700),  # a lone surrogate
+    ('{"jsonrpc": "2.0", "id": 12}', 12, -32600),  # no method
+    ('{"jsonrpc": "2.0", "id": "thirteen", "method": 7}', "thirteen", -32600),
+    ("[]", None, -32600),  # a batch
+]
+
+
+@pytest.mark.parametrize("piped", [False, True], ids=["file", "pipe"])
+def test_unreadable_lines_are_answered_and_the_rest_still_served(tmp_path: Path, piped: bool) -> None:
+    ping = {"jsonrpc": "2.0", "id": 99, "method": "ping"}
+    lines = [json.dumps(REQUESTS[0]), json.dumps(REQUESTS[1]), *(line for line, _, _ in UNREADABLE), json.dumps(ping)]
+    command = [sys.executable, "-m", "mcp_server", "--log-level", "WARNING"]
+    env = {**os.environ, "PODCAST_CORPUS_INDEX": str(tmp_path / "index.sqlite")}
+    payload = "".join(line + "\n" for line in lines).encode()
+    if piped:
+        done = subprocess.run(command, input=payload, capture_output=True, cwd=REPO, env=env, timeout=120)
+    else:
+        source = tmp_path / "requests.jsonl"
+        source.write_bytes(payload)
+        with source.open("rb") as handle:
+            done = subprocess.run(command, stdin=handle, capture_output=True, cwd=REPO, env=env, timeout=120)
+    assert done.returncode == 0
+    replies = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    errors_answered = [r for r in replies if "error" in r]  # the unreadable lines are answered in the order read
+    assert [r["id"] for r in errors_answered] == [answered for _, answered, _ in UNREADABLE]
+    assert [r["id"] for r in replies if "result" in r] == [1, 99]
+    for reply, (line, _, code) in zip(errors_answered, UNREADABLE, strict=True):
+        assert reply["error"]["code"] == code, line
+        assert '"method"' in reply["error"]["message"] or "batches" in reply["error"]["message"], reply
+    assert replies[-1] == {"jsonrpc": "2.0", "id": 99, "result": {}}
+    errors = done.stderr.decode()
+    assert errors.count("unreadable message on stdin") == len(UNREADABLE) and "Traceback" not in errors
