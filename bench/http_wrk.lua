@@ -1,4 +1,4 @@
--- One search_transcript call, handshake era, for bench/http_wrk.sh.
+-- One search_transcript call, handshake era, for bench/http_wrk.py.
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, text/event-stream"

@@ -305,6 +305,24 @@ class Searcher:
                 self._results.put(key, found)
         return found
 
+    def recent(
+        self,
+        query: str,
+        *,
+        language: SearchLanguage = "any",
+        speaker: str | None = None,
+        episode: str | None = None,
+        start: str | int | None = None,
+        end: str | int | None = None,
+        limit: int = 10,
+        cursor: str | None = None,
+        mode: SearchMode = "auto",
+    ) -> SearchResult | None:
+        """The kept result of this very `search` call, or None: one dictionary look-up, no query
+        work, so a caller may answer it where a search would be too slow to run (an event loop)."""
+        key = (query, language, speaker, episode, start, end, limit, cursor, mode)
+        return self._results.get(key) if all(isinstance(part, str | int | None) for part in key) else None
+
     def _search(
         self,
         query: str,

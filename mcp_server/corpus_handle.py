@@ -192,6 +192,12 @@ class CorpusHandle:
             assert searcher is not None
         return searcher
 
+    @property
+    def opened_searcher(self) -> Searcher | None:
+        """The searcher when the index is already open, else None: never opens, builds or waits."""
+        self._swap_if_replaced()
+        return self._searcher
+
     def close(self) -> None:
         self._stop.set()  # a background embedding stops after its batch, publishing what it has
         with self._lock:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
 from anyio import to_thread
 from mcp.server.mcpserver import MCPServer
@@ -19,6 +19,9 @@ from corpus.turns import Passage, SpeakerTurns
 from mcp_server import render
 from mcp_server.apps import TOOL_META
 from mcp_server.corpus_handle import CorpusHandle
+
+if TYPE_CHECKING:
+    from corpus.search import Searcher
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False, destructive_hint=False)
 M = TypeVar("M", bound=BaseModel)
@@ -88,18 +91,21 @@ def register_tools(mcp: MCPServer, corpus: CorpusHandle) -> None:
         one. Use get_turn with a hit's turn_id to read the passage around it.
         """
 
-        def run() -> SearchResult:
-            return corpus.searcher.search(
-                query,
-                language=language,
-                speaker=speaker,
-                episode=episode,
-                start=start,
-                end=end,
-                limit=limit,
-                cursor=cursor,
-                mode=mode,
+        def ask(searcher: Searcher, kept_only: bool) -> SearchResult | None:
+            method = searcher.recent if kept_only else searcher.search
+            return method(
+                query, language=language, speaker=speaker, episode=episode, start=start, end=end, limit=limit, cursor=cursor, mode=mode
             )
+
+        opened = corpus.opened_searcher
+        kept = ask(opened, True) if opened is not None else None
+        if kept is not None:  # asked before (by any client): answered here, with no thread hop
+            return _call(lambda: kept, render.search)
+
+        def run() -> SearchResult:
+            found = ask(corpus.searcher, False)
+            assert found is not None
+            return found
 
         return await _serve(corpus, run, render.search)
 

