@@ -62,6 +62,7 @@ class CorpusHandle:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _opened: tuple[int, int] | None = field(default=None, init=False, repr=False)
     _checked: float = field(default=0.0, init=False, repr=False)
+    _seen_replacement: tuple[int, int] | None = field(default=None, init=False, repr=False)
     _embedder: Embedder | None = field(default=None, init=False, repr=False)
     _embedding: threading.Thread | None = field(default=None, init=False, repr=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
@@ -125,21 +126,34 @@ class CorpusHandle:
         )
         self._embedding.start()
 
-    def _swap_if_replaced(self) -> None:
-        """Reopen the index when another writer (an embedding run, an ingest) replaced the file:
-        checked at most once a second, at the cost of one stat."""
+    def _replacement(self) -> tuple[int, int] | None:
+        """The identity of the index file when another writer (an embedding run, an ingest) replaced
+        the one open, else None: checked at most once a second, at the cost of one stat; once seen,
+        a replacement stays reported until `_swap_if_replaced` has opened it."""
+        if self._seen_replacement is not None:
+            return self._seen_replacement
         now = time.monotonic()
         if self._store is None or now - self._checked < REPLACED_CHECK_SECONDS:
-            return
+            return None
         self._checked = now
         assert self.index_path is not None
         current = _identity(self.index_path)
         if current is None or current == self._opened:
+            return None
+        self._seen_replacement = current
+        return current
+
+    def _swap_if_replaced(self) -> None:
+        """Reopen the index when the file was replaced (see `_replacement`)."""
+        current = self._replacement()
+        if current is None:
             return
+        assert self.index_path is not None
         from corpus.search import Searcher
         from corpus.store import CorpusStore
 
         with self._lock:
+            self._seen_replacement = None
             if self._opened == current or self._store is None:  # another thread swapped it, or the handle closed
                 return
             try:
@@ -194,9 +208,9 @@ class CorpusHandle:
 
     @property
     def opened_searcher(self) -> Searcher | None:
-        """The searcher when the index is already open, else None: never opens, builds or waits."""
-        self._swap_if_replaced()
-        return self._searcher
+        """The searcher when the index is open and still the file on disk, else None: never opens,
+        builds, swaps or waits (a caller on the event loop then asks `searcher` in a thread)."""
+        return None if self._replacement() is not None else self._searcher
 
     def close(self) -> None:
         self._stop.set()  # a background embedding stops after its batch, publishing what it has

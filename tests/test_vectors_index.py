@@ -155,3 +155,21 @@ def test_a_damaged_seed_is_ignored(tmp_path: Path, damage: str) -> None:
     }[damage])
     assert vectors.read_seed(seed) == {}
     assert len(vectors.read_seed(vectors.SEED_FILE)) == int(count)
+
+
+def test_a_kept_result_is_not_answered_from_an_index_replaced_since(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(corpus_handle, "REPLACED_CHECK_SECONDS", 0.0)
+    corpus, index = tmp_path / "corpus", tmp_path / "index.sqlite"
+    ingest([FIXTURES / "interview.json"], corpus, index)
+    handle = CorpusHandle(corpus, index, warm_up=False, embed_missing=False)
+    assert handle.opened_searcher is None  # not open yet: the caller goes to a thread, which opens it
+    first = handle.searcher.search("evaluation")
+    opened = handle.opened_searcher
+    assert opened is not None and opened.recent("evaluation") is first
+    ingest([FIXTURES / "talk.vtt"], corpus, index)  # another writer replaces the index file
+    assert handle.opened_searcher is None  # seen replaced: no answer from the old index on the event loop
+    assert handle.opened_searcher is None  # and still, until the swap (the once-a-second check does not hide it)
+    swapped = handle.searcher
+    assert swapped is not opened and handle.opened_searcher is swapped and swapped.recent("evaluation") is None
+    assert {h.episode_id for h in swapped.search("evaluation", limit=50).hits} - {h.episode_id for h in first.hits}
+    handle.close()
