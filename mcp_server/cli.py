@@ -21,6 +21,18 @@ if TYPE_CHECKING:
     from mcp_server.oauth import OAuthSettings
 
 
+SERVE_DIR_ENV = "PODCAST_CORPUS_SERVE_DIR"  # what `serve` serves without --corpus (the Claude Desktop bundle's setting)
+
+
+def _serve_corpus(given: Path | None) -> Path:
+    """--corpus, else $PODCAST_CORPUS_SERVE_DIR, else the bundled corpus. An empty value, or one a
+    host left as an unfilled `${user_config...}` placeholder, means the bundled corpus."""
+    if given is not None:
+        return given
+    value = os.environ.get(SERVE_DIR_ENV, "").strip()
+    return Path(value).expanduser() if value and not value.startswith("${") else BUNDLED_CORPUS
+
+
 def _setup_logging(level: str) -> None:
     logging.basicConfig(
         stream=sys.stderr,
@@ -37,7 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
 
     serve = commands.add_parser("serve", help="run the MCP server (stdio unless --http)")
-    serve.add_argument("--corpus", type=Path, default=BUNDLED_CORPUS, help="corpus directory (default: the bundled corpus)")
+    serve.add_argument(
+        "--corpus", type=Path, default=None,
+        help=f"corpus directory (default: ${SERVE_DIR_ENV} when set, else the bundled corpus)",
+    )
     serve.add_argument("--index", type=Path, default=None, help="index file (default: a per-corpus file in ~/.cache)")
     serve.add_argument("--http", action="store_true", help="serve streamable HTTP at /mcp instead of stdio")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
@@ -97,7 +112,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"error: {oauth}", file=sys.stderr)
         return 2
     # Over stdio the tools answer on the event loop once the index is open; over HTTP, in worker threads.
-    handle = CorpusHandle(args.corpus, args.index, inline=not args.http)
+    handle = CorpusHandle(_serve_corpus(args.corpus), args.index, inline=not args.http)
     server = create_server(handle=handle)
     if args.http:
         from mcp_server.http import serve_http
