@@ -111,7 +111,13 @@ class JwksCache:
 
     async def key(self, kid: str | None) -> jwt.PyJWK | None:
         if time.monotonic() - self.fetched_at > JWKS_MAX_AGE:
-            await self._refresh(force=True)
+            try:
+                await self._refresh(force=True)
+            except TokenRefused:
+                if not self.keys:
+                    raise
+                # the issuer is down but its keys are known: keep them, and try again a little later
+                self.fetched_at = time.monotonic() - JWKS_MAX_AGE + max(self.refresh_interval, 1.0)
         found = self._find(kid)
         if found is None and time.monotonic() - self.fetched_at >= self.refresh_interval:
             await self._refresh(force=False)

@@ -200,3 +200,19 @@ def test_cli_refuses_a_static_token_and_oauth_together(monkeypatch: pytest.Monke
     monkeypatch.setenv("PODCAST_CORPUS_TOKEN", "x")
     assert main(["--log-level", "ERROR", "serve", "--http", "--auth-issuer", "https://issuer.example"]) == 2
     assert "choose one" in capsys.readouterr().err
+
+
+@pytest.mark.anyio
+async def test_known_keys_outlive_an_issuer_that_went_down() -> None:
+    with auth_server() as issuer:
+        gate = OAuthGate(ok_app, OAuthSettings(issuer=issuer.issuer, resource=RESOURCE, refresh_interval=60))
+        token = issuer.token(RESOURCE)
+        assert await status(gate, token) == 200
+    gate.verifier.jwks.fetched_at -= 2 * 3600  # the issuer has stopped, and the keys are older than their hour
+    assert await status(gate, token) == 200
+    assert await status(gate, token) == 200  # and the next request does not wait for the dead issuer again
+
+
+async def status(gate: OAuthGate, token: str) -> int:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gate), base_url="http://testserver") as client:
+        return (await client.post("/mcp", headers={"authorization": f"Bearer {token}"})).status_code
