@@ -15,7 +15,7 @@ from live_server import LiveServer, live_server
 from starlette.types import Receive, Scope, Send
 
 from mcp_server.cli import main
-from mcp_server.oauth import OAuthGate, OAuthSettings, granted_scopes
+from mcp_server.oauth import OAuthGate, OAuthSettings, default_resource, granted_scopes
 
 SCOPE = "corpus:read"
 HEADERS = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
@@ -216,3 +216,9 @@ async def test_known_keys_outlive_an_issuer_that_went_down() -> None:
 async def status(gate: OAuthGate, token: str) -> int:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gate), base_url="http://testserver") as client:
         return (await client.post("/mcp", headers={"authorization": f"Bearer {token}"})).status_code
+
+
+def test_the_default_resource_is_the_public_name_else_the_bound_address() -> None:
+    assert default_resource("0.0.0.0", 8000, ["corpus.example.com", "other.example"]) == "https://corpus.example.com/mcp"
+    assert default_resource("127.0.0.1", 8123, []) == "http://127.0.0.1:8123/mcp"
+    assert default_resource("::1", 8123, []) == "http://[::1]:8123/mcp"
