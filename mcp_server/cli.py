@@ -12,9 +12,25 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corpus.locations import BUNDLED_CORPUS
 from corpus.semantic.embedder import SEMANTIC_ENV
+
+if TYPE_CHECKING:
+    from mcp_server.oauth import OAuthSettings
+
+
+SERVE_DIR_ENV = "PODCAST_CORPUS_SERVE_DIR"  # what `serve` serves without --corpus (the Claude Desktop bundle's setting)
+
+
+def _serve_corpus(given: Path | None) -> Path:
+    """--corpus, else $PODCAST_CORPUS_SERVE_DIR, else the bundled corpus. An empty value, or one a
+    host left as an unfilled `${user_config...}` placeholder, means the bundled corpus."""
+    if given is not None:
+        return given
+    value = os.environ.get(SERVE_DIR_ENV, "").strip()
+    return Path(value).expanduser() if value and not value.startswith("${") else BUNDLED_CORPUS
 
 
 def _setup_logging(level: str) -> None:
@@ -33,7 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
 
     serve = commands.add_parser("serve", help="run the MCP server (stdio unless --http)")
-    serve.add_argument("--corpus", type=Path, default=BUNDLED_CORPUS, help="corpus directory (default: the bundled corpus)")
+    serve.add_argument(
+        "--corpus", type=Path, default=None,
+        help=f"corpus directory (default: ${SERVE_DIR_ENV} when set, else the bundled corpus)",
+    )
     serve.add_argument("--index", type=Path, default=None, help="index file (default: a per-corpus file in ~/.cache)")
     serve.add_argument("--http", action="store_true", help="serve streamable HTTP at /mcp instead of stdio")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
@@ -50,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", default="1", metavar="N",
         help="HTTP server processes sharing the port (default 1; 'auto': one per CPU); the server is stateless",
     )
+    serve.add_argument("--auth-issuer", metavar="URL", help="HTTP: require OAuth access tokens (JWTs) from this authorization server")
+    serve.add_argument(
+        "--auth-audience", metavar="URL",
+        help="HTTP: the resource URL tokens must name as audience (default: https://FIRST-ALLOWED-HOST/mcp, else http://HOST:PORT/mcp)",
+    )
+    serve.add_argument("--auth-scope", action="append", default=[], metavar="S", help="HTTP: a scope every token must carry; repeatable")
     _semantic_flag(serve)
 
     from mcp_server.ingest_cli import add_ingest_parser
@@ -82,8 +107,12 @@ def _serve(args: argparse.Namespace) -> int:
     from mcp_server.corpus_handle import CorpusHandle
     from mcp_server.server import create_server
 
+    oauth = _oauth_settings(args)
+    if isinstance(oauth, str):
+        print(f"error: {oauth}", file=sys.stderr)
+        return 2
     # Over stdio the tools answer on the event loop once the index is open; over HTTP, in worker threads.
-    handle = CorpusHandle(args.corpus, args.index, inline=not args.http)
+    handle = CorpusHandle(_serve_corpus(args.corpus), args.index, inline=not args.http)
     server = create_server(handle=handle)
     if args.http:
         from mcp_server.http import serve_http
@@ -101,7 +130,7 @@ def _serve(args: argparse.Namespace) -> int:
         try:
             return serve_http(
                 server, host=args.host, port=args.port, allowed_hosts=args.allowed_host, max_body_size=args.max_body,
-                workers=workers, before_fork=handle.prepare, in_worker=only_first_embeds,
+                workers=workers, before_fork=handle.prepare, in_worker=only_first_embeds, oauth=oauth,
             )
         except OSError as exc:
             print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
@@ -109,6 +138,28 @@ def _serve(args: argparse.Namespace) -> int:
     from mcp_server.stdio import run_stdio
 
     return run_stdio(server)
+
+
+def _oauth_settings(args: argparse.Namespace) -> OAuthSettings | str | None:
+    """The OAuth settings `serve` was given, None without --auth-issuer, or what is wrong with them."""
+    if args.auth_issuer is None:
+        return "--auth-audience and --auth-scope need --auth-issuer" if args.auth_audience or args.auth_scope else None
+    if not args.http:
+        return "--auth-issuer is for HTTP mode (serve --http); over stdio the client runs the server itself"
+    from mcp_server.http import TOKEN_ENV, env_allowed_hosts
+    from mcp_server.oauth import OAuthSettings, default_resource
+
+    if os.environ.get(TOKEN_ENV):
+        return f"choose one: ${TOKEN_ENV} (a static token) or --auth-issuer (OAuth)"
+    for name, url in (("--auth-issuer", args.auth_issuer), ("--auth-audience", args.auth_audience)):
+        if url is not None and not url.startswith(("https://", "http://")):
+            return f"{name} must be an http(s) URL, not {url!r}"
+    resource = args.auth_audience or default_resource(args.host, args.port, [*args.allowed_host, *env_allowed_hosts()])
+    logging.getLogger("mcp_server.oauth").info(
+        "OAuth: tokens from %s for resource %s%s", args.auth_issuer, resource,
+        f" with scope {' '.join(args.auth_scope)}" if args.auth_scope else "",
+    )
+    return OAuthSettings(issuer=args.auth_issuer, resource=resource, scopes=tuple(args.auth_scope))
 
 
 def _search(args: argparse.Namespace) -> int:

@@ -30,7 +30,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn  # already loaded by the SDK
 from mcp.server.mcpserver import MCPServer
@@ -41,6 +41,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.server import HANDLED_SIGNALS
+
+if TYPE_CHECKING:
+    from mcp_server.oauth import OAuthSettings
 
 log = logging.getLogger(__name__)
 
@@ -267,8 +270,10 @@ def build_app(
     token: str | None = None,
     allowed_hosts: Sequence[str] = (),
     max_body_size: int = DEFAULT_MAX_BODY,
+    oauth: OAuthSettings | None = None,
 ) -> ASGIApp:
-    """The ASGI app serving `server` at /mcp (stateless streamable HTTP) and /healthz."""
+    """The ASGI app serving `server` at /mcp (stateless streamable HTTP) and /healthz; with `oauth`,
+    an OAuth protected resource (`mcp_server.oauth`)."""
     security = security_settings(host, allowed_hosts)
     app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
@@ -278,7 +283,12 @@ def build_app(
         transport_security=security,
         host=host,
     )
-    return FrontDoor(app, server, token, security)
+    front = FrontDoor(app, server, token, security)
+    if oauth is None:
+        return front
+    from mcp_server.oauth import OAuthGate
+
+    return OAuthGate(front, oauth)
 
 
 class GracefulServer(uvicorn.Server):
@@ -323,13 +333,14 @@ def serve_http(
     workers: int = 1,
     before_fork: Callable[[], None] | None = None,
     in_worker: Callable[[int], None] | None = None,
+    oauth: OAuthSettings | None = None,
 ) -> int:
     """Run uvicorn until SIGTERM/SIGINT, then return 0; logs go to stderr. With `workers` > 1, that
     many processes share the port (`mcp_server.http_workers`): `before_fork` runs once in the parent
     (bring the index up to date), `in_worker(number)` first thing in each worker; 1 when a worker
     exited on its own."""
     token = os.environ.get(TOKEN_ENV) or None
-    if not is_loopback(host) and token is None:
+    if not is_loopback(host) and token is None and oauth is None:
         log.warning(
             "serving on %s without a token: anyone who can reach this address can use the server; "
             "set $%s to require 'Authorization: Bearer <token>'", host, TOKEN_ENV,
@@ -340,7 +351,10 @@ def serve_http(
             "bound to %s but only loopback Host headers are allowed; pass --allowed-host NAME (or $%s) "
             "for the name clients use, or they get 421", host, ALLOWED_HOSTS_ENV,
         )
-    app = build_app(server, host=host, token=token, allowed_hosts=hosts, max_body_size=max_body_size)
+    from mcp_server.access_log import AccessLog, quiet_sdk
+
+    quiet_sdk()
+    app = AccessLog(build_app(server, host=host, token=token, allowed_hosts=hosts, max_body_size=max_body_size, oauth=oauth))
     config = uvicorn.Config(
         app,
         host=host,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -99,7 +100,10 @@ def test_worker_sockets_say_tcp_so_asyncio_turns_nagle_off() -> None:
     try:
         assert [s.proto for s in sockets] == [socket.IPPROTO_TCP] * 2
         client = socket.create_connection(sockets[0].getsockname(), timeout=5)
-        accepted, _ = sockets[0].accept()
+        # SO_REUSEPORT hands the connection to either socket: accept it where it landed
+        ready, _, _ = select.select(sockets, [], [], 5)
+        assert ready, "the connection reached neither listening socket"
+        accepted, _ = ready[0].accept()
         with client, accepted:
             assert accepted.proto == socket.IPPROTO_TCP
     finally:
