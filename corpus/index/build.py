@@ -176,7 +176,8 @@ def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, pos
     """Write an episode's rows; returns its documents' FTS5 rows (pk, body), for an `FtsBatch`."""
     header = episode.model_dump(mode="json", exclude={"turns", "launches"})
     cursor = conn.execute(
-        "INSERT INTO episodes (id, folder, data) VALUES (?, ?, ?)", (episode.id, folder, json.dumps(header, ensure_ascii=False))
+        "INSERT INTO episodes (id, folder, published, data) VALUES (?, ?, ?, ?)",
+        (episode.id, folder, episode.published[:10] if episode.published else None, json.dumps(header, ensure_ascii=False)),
     )
     episode_pk = cursor.lastrowid
     conn.executemany(
