@@ -140,3 +140,13 @@ def test_html_transcripts(tmp_path: Path) -> None:
     empty.write_text("<html><head><script>x()</script></head><body></body></html>")
     with pytest.raises(ParseError, match="no text"):
         parse_file(empty, "html")
+
+
+def test_the_feed_modules_do_not_make_indexes_stale() -> None:
+    """Feed code writes corpus files (which the index hashes); editing it must not rebuild every index.
+    Every name in READERS is a real module, so a typo cannot silently count a reader as shaping the index."""
+    from corpus.index.build import _CODE_DIR, READERS
+
+    assert all((_CODE_DIR / name).is_file() for name in READERS)
+    assert {p.relative_to(_CODE_DIR).as_posix() for p in (_CODE_DIR / "feeds").glob("*.py")} <= READERS
+    assert "parse/html_transcript.py" not in READERS  # a parser shapes the index
