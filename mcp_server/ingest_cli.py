@@ -15,6 +15,7 @@ still ingested, and nothing already in the corpus is lost).
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from datetime import date
@@ -100,6 +101,8 @@ def _ingest_feeds(args: argparse.Namespace, corpus_dir: Path) -> bool:
             return False
         sources += known
     unique = list(dict.fromkeys(feed_key(source) for source in sources))
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request: the progress lines say enough
     clean = True
     with Fetcher(FetchLimits(timeout=args.timeout, retries=max(0, args.retries))) as fetcher:
         for source in unique:
@@ -128,6 +131,6 @@ def run_ingest(args: argparse.Namespace) -> int:
     feeds_ok = _ingest_feeds(args, corpus_dir) if args.feed or args.refresh else True
     show = sys.stderr.isatty() if args.progress is None else args.progress
     report = ingest([p for p in args.paths if p.exists()], corpus_dir, index_path, progress=ProgressBar(sys.stderr) if show else None)
-    print(report.summary(), file=sys.stderr)
+    print(report.summary(files=bool(args.paths) or not (args.feed or args.refresh)), file=sys.stderr)
     print(f"corpus: {corpus_dir}\nindex: {index_path}", file=sys.stderr)
     return 1 if report.errors or missing or not feeds_ok else 0

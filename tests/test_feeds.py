@@ -190,7 +190,9 @@ def test_each_failure_names_feed_guid_and_url_and_the_rest_is_ingested(server: F
     server.slow_seconds = 2.0
     with Fetcher(limits) as fetcher:
         report = ingest_feed(server.url("/feeds/failing.xml"), tmp_path, fetcher)
-    assert report.added == ["failure-modes-fm-ok"]
+    assert report.added == ["failure-modes-fm-ok", "failure-modes-fm-fallback"]
+    fallback = f"episode fm-fallback: took {server.base}/files/ep2.vtt instead: {server.base}/missing/transcript.json: HTTP 404"
+    assert fallback in report.warnings[0]
     errors = {error.guid: str(error) for error in report.errors}
     feed = server.url("/feeds/failing.xml")
     expected = {
@@ -205,11 +207,11 @@ def test_each_failure_names_feed_guid_and_url_and_the_rest_is_ingested(server: F
     assert set(errors) == set(expected)
     for guid, (url, reason) in expected.items():
         message = errors[guid]
-        head = f"feed {feed}: episode {guid}: {url}: no transcript could be used: {url}: "
+        head = f"feed {feed}: episode {guid}: {url}: "
         assert message.startswith(head) and reason in message, message
     record = load_state(tmp_path).feeds[feed]
-    assert record.etag is None and list(record.episodes) == ["fm-ok"]  # the next run fetches the feed again and retries
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["failure-modes-fm-ok", "feeds.json"]  # no half-written folder
+    assert record.etag is None and list(record.episodes) == ["fm-ok", "fm-fallback"]  # the next run gets the feed again, retries
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["failure-modes-fm-fallback", "failure-modes-fm-ok", "feeds.json"]
 
 
 def test_a_failing_feed_leaves_the_corpus_intact(built: Built, server: FeedServer) -> None:

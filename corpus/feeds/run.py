@@ -89,7 +89,7 @@ def _fetch_linked(fetcher: Fetcher, key: str, url: str, max_bytes: int, accepted
     return fetcher.get(check_url(url), max_bytes=max_bytes, accepted=accepted).body
 
 
-def _transcript(fetcher: Fetcher, key: str, guid: str, options: list[Candidate], errors: list[str]) -> tuple[Candidate, bytes] | None:
+def _transcript(fetcher: Fetcher, key: str, options: list[Candidate], errors: list[tuple[str, str]]) -> tuple[Candidate, bytes] | None:
     """The first candidate that downloads and parses with turns; the reasons of those that did not go to `errors`."""
     for candidate in options:
         url = candidate.link.url
@@ -101,11 +101,11 @@ def _transcript(fetcher: Fetcher, key: str, guid: str, options: list[Candidate],
                 raise ParseError(url, None, "no turns")
             return candidate, data
         except FetchFailed as exc:
-            errors.append(f"{url}: {exc.reason}")
+            errors.append((url, exc.reason))
         except UnicodeDecodeError:
-            errors.append(f"{url}: not UTF-8 text")
+            errors.append((url, "not UTF-8 text"))
         except ParseError as exc:
-            errors.append(f"{url}: not a readable {candidate.format} transcript: {exc.reason}")
+            errors.append((url, f"not a readable {candidate.format} transcript: {exc.reason}"))
     return None
 
 
@@ -200,7 +200,6 @@ def _run(key: str, corpus_dir: Path, fetcher: Fetcher, report: FeedReport, limit
             identity = _episode(key, corpus_dir, fetcher, feed, episode, record.slug, options, report)
         except FeedError as exc:
             report.errors.append(exc)
-            say(f"error: {exc}")
             continue
         record.episodes[episode.guid] = IngestedEpisode(episode_id=identity, transcript=first_url)
         report.added.append(identity)
@@ -223,16 +222,18 @@ def _episode(
     files: dict[str, bytes] = {}
     sources: list[SourceSpec] = []
     for number, (language, choices) in enumerate(options.items()):
-        problems: list[str] = []
-        found = _transcript(fetcher, key, episode.guid, choices, problems)
+        problems: list[tuple[str, str]] = []
+        found = _transcript(fetcher, key, choices, problems)
+        listed = "; ".join(f"{url}: {reason}" for url, reason in problems)
         if found is None:
             if number == 0:
-                raise FeedError(key, "no transcript could be used: " + "; ".join(problems), guid=episode.guid, url=choices[0].link.url)
-            report.warnings.append(f"feed {key}: episode {episode.guid}: {language} translation skipped: {'; '.join(problems)}")
+                reason = problems[0][1] if len(problems) == 1 else f"no transcript could be used: {listed}"
+                raise FeedError(key, reason, guid=episode.guid, url=choices[0].link.url)
+            report.warnings.append(f"feed {key}: episode {episode.guid}: {language} translation skipped: {listed}")
             continue
         candidate, data = found
         if problems:
-            report.warnings.append(f"feed {key}: episode {episode.guid}: took {candidate.link.url} instead: {'; '.join(problems)}")
+            report.warnings.append(f"feed {key}: episode {episode.guid}: took {candidate.link.url} instead: {listed}")
         name = "transcript" + ("" if number == 0 else f".{language}") + EXTENSIONS[candidate.format]
         files[name] = data
         role = "transcript" if number == 0 else "translation"
