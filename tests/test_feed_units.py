@@ -46,8 +46,21 @@ def test_durations_languages_and_ids() -> None:
     assert episode_id("show", "https://x/ep/1") == episode_id("show", "https://x/ep/1") != episode_id("show", "https://x/ep/2")
     assert len(episode_id("show", "https://x/ep/1")) == len("show-") + 12
     assert episode_id("show", "Ep 1") != episode_id("show", "ep-1")  # different GUIDs, different ids
+    assert episode_id("show", "Ep-1") != episode_id("show", "ep-1")  # GUIDs are compared exactly
     assert feed_slug("My Show!", "https://x/feed", set()) == "my-show"
     assert feed_slug("My Show!", "https://y/feed", {"my-show"}).startswith("my-show-")
+
+
+def test_persons_become_speakers() -> None:
+    from corpus.feeds.feed import Person
+    from corpus.feeds.to_corpus import speakers
+
+    people = (Person("Jane Host"), Person("김철수", "guest"), Person("이영희", "co-host"), Person("Ed", "editor", "audio post-production"))
+    found = speakers(people)
+    roles = [(s.name, s.role, s.host) for s in found]
+    assert roles == [("Jane Host", "Host", True), ("김철수", "Guest", False), ("이영희", "Co-Host", True)]
+    assert found[0].id == "jane-host" and found[0].aliases == ("Jane Host", "Jane")
+    assert len({s.id for s in found}) == 3 and found[1].id.startswith("person-")
 
 
 def test_chapters() -> None:

@@ -272,10 +272,10 @@ def test_a_local_feed_file_reads_files_beside_it(tmp_path: Path) -> None:
     opened.close()
 
 
-def test_size_caps_and_retries(server: FeedServer) -> None:
+def test_size_caps_and_retries(server: FeedServer, tmp_path: Path) -> None:
     with Fetcher(FetchLimits(feed_bytes=100, retries=0)) as fetcher:
-        report = ingest_feed(server.url("/feeds/good.xml"), Path("/nonexistent/never-written"), fetcher)
-    assert "too large" in str(report.errors[0])
+        report = ingest_feed(server.url("/feeds/good.xml"), tmp_path / "corpus", fetcher)
+    assert "too large" in str(report.errors[0]) and not (tmp_path / "corpus").exists()  # a failed feed leaves no trace
     with Fetcher(FetchLimits(retries=1, backoff=0.0)) as fetcher:
         assert fetcher.get(server.url("/flaky/ep5.vtt"), max_bytes=10_000, accepted=("text/",)).status == 200
     with Fetcher(FetchLimits(retries=0)) as fetcher, pytest.raises(FetchFailed, match=r"HTTP 503 \(after 1 attempts\)"):

@@ -156,7 +156,6 @@ def ingest_feed(
 
 
 def _run(key: str, corpus_dir: Path, fetcher: Fetcher, report: FeedReport, limit: int | None, since: date | None, say: Log) -> None:
-    corpus_dir.mkdir(parents=True, exist_ok=True)
     state = load_state(corpus_dir)
     record = state.feeds.get(key)
     say(f"feed {key}: fetching")
@@ -176,6 +175,7 @@ def _run(key: str, corpus_dir: Path, fetcher: Fetcher, report: FeedReport, limit
             return
         data, fetched_etag, fetched_modified = fetched.body, fetched.etag, fetched.last_modified
     feed = parse_feed(data, key)
+    corpus_dir.mkdir(parents=True, exist_ok=True)  # only once there is a feed to add: a failure leaves no trace
     report.title = feed.title
     report.warnings += [f"feed {key}: {warning}" for warning in feed.warnings]
     if record is None:
@@ -185,7 +185,12 @@ def _run(key: str, corpus_dir: Path, fetcher: Fetcher, report: FeedReport, limit
     episodes = _selected(feed, limit, since)
     if not feed.episodes:
         report.warnings.append(f"feed {key}: the feed lists no episodes")
+    seen: set[str] = set()
     for number, episode in enumerate(episodes, start=1):
+        if episode.guid in seen:
+            report.warnings.append(f"feed {key}: episode {episode.guid}: the GUID appears again; the later item is ignored")
+            continue
+        seen.add(episode.guid)
         options = candidates(episode.transcripts, feed.language)
         if not options:
             report.without_transcript += 1

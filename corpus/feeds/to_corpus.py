@@ -33,9 +33,10 @@ def feed_slug(title: str | None, url: str, taken: set[str]) -> str:
 
 
 def episode_id(slug: str, guid: str) -> str:
-    """`<feed slug>-<guid>`: the GUID itself when it is short and plain, else 12 hex digits of its hash."""
+    """`<feed slug>-<guid>`: the GUID itself when it is short, lower case and plain (`ep-12`), else 12 hex
+    digits of its hash (GUIDs are compared exactly: `Ep-12` is another episode)."""
     plain = slugify(guid)
-    part = plain if plain == guid.lower() and len(plain) <= MAX_GUID_PART else hashlib.sha256(guid.encode()).hexdigest()[:12]
+    part = plain if plain == guid and len(plain) <= MAX_GUID_PART else hashlib.sha256(guid.encode()).hexdigest()[:12]
     return f"{slug}-{part}"[:100].strip("-")
 
 
@@ -46,7 +47,9 @@ def speakers(persons: tuple[Person, ...]) -> tuple[SpeakerSpec, ...]:
     for person in persons:
         if person.group not in ("cast", ""):
             continue  # writing, audio post-production, ...: people who do not speak
-        speaker_id = slugify(person.name)[:64]
+        speaker_id = slugify(person.name)[:64].strip("-")
+        if speaker_id == "x" and person.name.casefold() != "x":  # a name in another script: no letters a-z left
+            speaker_id = "person-" + hashlib.sha256(person.name.encode()).hexdigest()[:8]
         if speaker_id in used:
             continue
         used.add(speaker_id)
