@@ -280,3 +280,20 @@ def test_size_caps_and_retries(server: FeedServer, tmp_path: Path) -> None:
         assert fetcher.get(server.url("/flaky/ep5.vtt"), max_bytes=10_000, accepted=("text/",)).status == 200
     with Fetcher(FetchLimits(retries=0)) as fetcher, pytest.raises(FetchFailed, match=r"HTTP 503 \(after 1 attempts\)"):
         fetcher.get(server.url("/flaky/ep2.vtt"), max_bytes=10_000, accepted=("text/",))
+
+
+def test_the_command_writes_nothing_to_stdout(server: FeedServer, tmp_path: Path) -> None:
+    """`python -m mcp_server ingest --feed URL` as a user runs it: progress and summary on stderr, stdout empty."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, SEMANTIC_ENV: "off"}
+    done = subprocess.run(
+        [sys.executable, "-m", "mcp_server", "ingest", "--feed", server.url("/feeds/good.xml"), "--corpus", str(tmp_path / "c"),
+         "--index", str(tmp_path / "i.sqlite"), "--no-semantic"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    assert "3 new episodes" in done.stderr and "index: 3 episodes indexed" in done.stderr
