@@ -163,3 +163,13 @@ def test_the_feed_modules_do_not_make_indexes_stale() -> None:
     assert all((_CODE_DIR / name).is_file() for name in READERS)
     assert {p.relative_to(_CODE_DIR).as_posix() for p in (_CODE_DIR / "feeds").glob("*.py")} <= READERS
     assert "parse/html_transcript.py" not in READERS  # a parser shapes the index
+
+
+def test_entities_are_refused_only_where_a_dtd_can_be() -> None:
+    """A show about XML may write `<!ENTITY` in a description: only the prolog is checked."""
+    described = b'<rss version="2.0"><channel><title>XML Show</title><item><guid>1</guid>' \
+                b"<description><![CDATA[How <!ENTITY declarations work]]></description></item></channel></rss>"
+    assert parse_feed(described, "xml-show").episodes[0].guid == "1"
+    padded = b'<?xml version="1.0"?>' + b"<!-- padding -->" * 10_000 + b'<!DOCTYPE rss [<!ENTITY x "y">]><rss version="2.0"/>'
+    with pytest.raises(FeedError, match="XML entities"):
+        parse_feed(padded, "padded")

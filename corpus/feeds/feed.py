@@ -30,6 +30,7 @@ PODCAST_NAMESPACES = frozenset({
     "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",  # the draft's URI, still in use
 })
 _ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}")
 HOST_ROLES = frozenset({"host", "co-host", "guest host"})
 
@@ -191,9 +192,16 @@ def _namespace_pass(data: bytes) -> tuple[_Extras, list[tuple[str | None, _Extra
     return _extras(container), [(_item_guid(item), _extras(item)) for item in items], None
 
 
+def _prolog(data: bytes) -> bytes:
+    """What precedes the root element, where a DTD (and its entity declarations) must be; all of it
+    when there is no root element to find (the parsers are then given nothing they could expand)."""
+    root = _ROOT.search(data)
+    return data[: root.start()] if root else data
+
+
 def parse_feed(data: bytes, feed: str) -> Feed:
     """Read a feed's bytes (see the module doc); a FeedError names `feed` when it is not one."""
-    if _ENTITY.search(data[:65536]):
+    if _ENTITY.search(_prolog(data)):
         raise FeedError(feed, "the feed declares XML entities (<!ENTITY>); refused, as such a feed can expand without bound")
     parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):

@@ -206,6 +206,9 @@ def _run(key: str, corpus_dir: Path, fetcher: Fetcher, report: FeedReport, limit
         except FeedError as exc:
             report.errors.append(exc)
             continue
+        except (ValueError, OSError) as exc:  # e.g. metadata the sidecar refuses: this episode only
+            report.errors.append(FeedError(key, f"cannot make an episode of it: {exc}", guid=episode.guid))
+            continue
         record.episodes[episode.guid] = IngestedEpisode(episode_id=identity, transcript=first_url)
         report.added.append(identity)
         save_state(corpus_dir, state)  # an interrupted run keeps what it wrote
