@@ -297,3 +297,20 @@ def test_the_command_writes_nothing_to_stdout(server: FeedServer, tmp_path: Path
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
     assert "3 new episodes" in done.stderr and "index: 3 episodes indexed" in done.stderr
+
+
+def test_a_transcript_that_names_speakers_beats_captions_without_voices(tmp_path: Path) -> None:
+    folder = tmp_path / "show"
+    folder.mkdir()
+    (folder / "captions.vtt").write_text("WEBVTT\n\n00:00:00.000 --> 00:00:05.000\nHello and welcome.\n\n"
+                                         "00:00:06.000 --> 00:00:09.000\nThanks for having me.\n")
+    (folder / "named.srt").write_bytes((FIXTURES / "ep2.srt").read_bytes())
+    (folder / "feed.xml").write_text(
+        '<rss version="2.0" xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel><title>Voices</title>'
+        '<item><guid>v-1</guid><podcast:transcript url="captions.vtt" type="text/vtt"/>'
+        '<podcast:transcript url="named.srt" type="application/x-subrip"/></item></channel></rss>'
+    )
+    with Fetcher(FAST) as fetcher:
+        assert ingest_feed(str(folder / "feed.xml"), tmp_path / "corpus", fetcher).added == ["voices-v-1"]
+    sidecar = json.loads((tmp_path / "corpus" / "voices-v-1" / "episode.json").read_text())
+    assert sidecar["sources"] == [{"path": "transcript.srt", "format": "srt", "language": "en"}]

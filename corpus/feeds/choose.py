@@ -8,7 +8,8 @@ transcript is in the feed's language when it has one (a link without a language 
 taken to be in the feed's language); one transcript per other language is kept as a
 translation, aligned to it turn by turn when the episode is assembled. Each
 language keeps its candidates in order: when the first cannot be fetched or read,
-the next is tried.
+the next is tried, and so it is when the first names no speakers (run.py: captions without
+voices give way to a later format that names them; failing one, the first that worked is kept).
 """
 
 from __future__ import annotations

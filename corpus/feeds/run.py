@@ -90,7 +90,10 @@ def _fetch_linked(fetcher: Fetcher, key: str, url: str, max_bytes: int, accepted
 
 
 def _transcript(fetcher: Fetcher, key: str, options: list[Candidate], errors: list[tuple[str, str]]) -> tuple[Candidate, bytes] | None:
-    """The first candidate that downloads and parses with turns; the reasons of those that did not go to `errors`."""
+    """The first candidate that downloads and parses into timed turns that name their speakers; failing
+    that, the first that downloads and parses at all (captions without voices, say). The reasons of
+    those that failed go to `errors`."""
+    fallback: tuple[Candidate, bytes] | None = None
     for candidate in options:
         url = candidate.link.url
         try:
@@ -99,14 +102,19 @@ def _transcript(fetcher: Fetcher, key: str, options: list[Candidate], errors: li
             document = PARSERS[candidate.format](Path(PurePosixPath(url).name or "transcript"), text)
             if not document.turns:
                 raise ParseError(url, None, "no turns")
-            return candidate, data
         except FetchFailed as exc:
             errors.append((url, exc.reason))
+            continue
         except UnicodeDecodeError:
             errors.append((url, "not UTF-8 text"))
+            continue
         except ParseError as exc:
             errors.append((url, f"not a readable {candidate.format} transcript: {exc.reason}"))
-    return None
+            continue
+        if any(turn.speaker for turn in document.turns) and all(turn.start is not None for turn in document.turns):
+            return candidate, data
+        fallback = fallback or (candidate, data)
+    return fallback
 
 
 def _chapters(fetcher: Fetcher, key: str, episode: FeedEpisode, report: FeedReport) -> tuple[ChapterSpec, ...]:
