@@ -40,6 +40,8 @@ class FeedServer(ThreadingHTTPServer):
         self.conditional: list[str] = []
         self.extra: dict[str, str] = {}
         """Feed name -> XML put where its `{extra}` placeholder is (a feed that changed)."""
+        self.edits: dict[str, list[tuple[str, str]]] = {}
+        """Feed name -> (old, new) text replacements (an episode whose metadata changed)."""
         self.slow_seconds = 3.0
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
@@ -56,6 +58,8 @@ class FeedServer(ThreadingHTTPServer):
 
     def feed_bytes(self, name: str) -> bytes:
         text = (FIXTURES / f"{name}.xml").read_text(encoding="utf-8")
+        for old, new in self.edits.get(name, []):
+            text = text.replace(old, new)
         return text.replace("{extra}", self.extra.get(name, "")).replace("{base}", self.base).encode()
 
 

@@ -86,7 +86,7 @@ def store(built: Built) -> Iterator[CorpusStore]:
 def test_a_feed_becomes_episodes_with_dates_speakers_and_chapters(built: Built, server: FeedServer, store: CorpusStore) -> None:
     feed = server.url("/feeds/good.xml")
     assert built.code == 0, built.stderr
-    assert f"feed {feed} (Loopback Talks): 3 new episodes, 0 already in the corpus, 1 without a transcript, 0 failed" in built.stderr
+    assert f"feed {feed} (Loopback Talks): 3 new episodes, 0 updated, 0 unchanged, 1 without a transcript, 0 failed" in built.stderr
     assert f"warning: feed {feed}: episode lt-002: {server.base}/missing/ep2.chapters.json: chapters skipped: HTTP 404" in built.stderr
     assert "episode 1/4: Sourdough and schedulers" in built.stderr  # progress, on stderr
     assert len(store.episodes) == 3
@@ -183,6 +183,22 @@ def test_a_changed_feed_fetches_only_the_new_episode(server: FeedServer, tmp_pat
     assert report.added == ["loopback-talks-lt-005"] and report.skipped == 3 and not report.errors
     assert server.hits["/files/ep1.json"] == json_fetches
     assert report.requests == 2  # the feed and the one new transcript
+    chapters = server.hits["/files/ep1.chapters.json"]
+    server.edits["good"] = [
+        ("Sourdough and schedulers", "Sourdough, schedulers and yeast"),
+        ('<podcast:person role="guest">Gus', '<podcast:person role="guest">Gustav'),
+    ]
+    try:
+        with Fetcher(FAST) as fetcher:
+            edited = ingest_feed(server.url("/feeds/good.xml"), tmp_path, fetcher)
+    finally:
+        server.edits.pop("good")
+    assert edited.updated == [EP1] and edited.skipped == 2 and edited.requests == 1  # the feed alone
+    assert server.hits["/files/ep1.json"] == json_fetches and server.hits["/files/ep1.chapters.json"] == chapters
+    sidecar = json.loads((tmp_path / EP1 / "episode.json").read_text())
+    assert sidecar["title"] == "Sourdough, schedulers and yeast" and len(sidecar["chapters"]) == 3
+    assert [s["name"] for s in sidecar["speakers"]] == ["Jane Host", "Gustav Guest"]
+    assert sorted(p.name for p in (tmp_path / EP1).iterdir()) == ["episode.json", "transcript.json", "transcript.ko.vtt"]
 
 
 def test_each_failure_names_feed_guid_and_url_and_the_rest_is_ingested(server: FeedServer, tmp_path: Path) -> None:
@@ -230,7 +246,7 @@ def test_a_failing_feed_leaves_the_corpus_intact(built: Built, server: FeedServe
     assert code == 1 and "only http and https" in stderr
     code, stderr = cli("--feed", server.url("/feeds/plain.xml"), *args)
     assert code == 0 and "no episode publishes a transcript (<podcast:transcript>)" in stderr
-    assert "0 new episodes, 0 already in the corpus, 2 without a transcript, 0 failed" in stderr
+    assert "0 new episodes, 0 updated, 0 unchanged, 2 without a transcript, 0 failed" in stderr
     assert sorted(str(p.relative_to(built.corpus)) for p in built.corpus.rglob("*")) == files
     assert built.index.read_bytes() == index
 

@@ -27,7 +27,7 @@ from corpus.feeds.fetch import CHAPTER_TYPES, FEED_TYPES, TRANSCRIPT_TYPES, Fetc
 from corpus.feeds.state import FeedRecord, FeedState, IngestedEpisode, load_state, save_state
 from corpus.feeds.to_corpus import episode_id, episode_spec, feed_slug, write_episode
 from corpus.parse import PARSERS
-from corpus.sidecar import SIDECAR_NAME, ChapterSpec, SourceSpec
+from corpus.sidecar import SIDECAR_NAME, ChapterSpec, SourceSpec, read_sidecar
 
 Log = Callable[[str], None]
 
@@ -38,8 +38,10 @@ class FeedReport:
     title: str | None = None
     not_modified: bool = False
     added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    """Episodes already in the corpus whose metadata (title, date, people, chapters...) changed: their sidecar is rewritten."""
     skipped: int = 0
-    """Episodes already in the corpus."""
+    """Episodes already in the corpus, unchanged."""
     without_transcript: int = 0
     errors: list[FeedError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -50,7 +52,7 @@ class FeedReport:
             return f"feed {self.feed}: not modified since the last run (nothing fetched)"
         name = f" ({self.title})" if self.title else ""
         return (
-            f"feed {self.feed}{name}: {len(self.added)} new episodes, {self.skipped} already in the corpus, "
+            f"feed {self.feed}{name}: {len(self.added)} new episodes, {len(self.updated)} updated, {self.skipped} unchanged, "
             f"{self.without_transcript} without a transcript, {len(self.errors)} failed"
         )
 
@@ -117,7 +119,8 @@ def _transcript(fetcher: Fetcher, key: str, options: list[Candidate], errors: li
     return fallback
 
 
-def _chapters(fetcher: Fetcher, key: str, episode: FeedEpisode, report: FeedReport) -> tuple[ChapterSpec, ...]:
+def _chapters(fetcher: Fetcher, key: str, episode: FeedEpisode, report: FeedReport) -> tuple[ChapterSpec, ...] | None:
+    """The episode's chapters; None (and a warning) when they cannot be had."""
     if episode.chapters_url is None:
         return ()
     try:
@@ -127,7 +130,7 @@ def _chapters(fetcher: Fetcher, key: str, episode: FeedEpisode, report: FeedRepo
     except ValueError as exc:
         reason = str(exc)
     report.warnings.append(f"feed {key}: episode {episode.guid}: {episode.chapters_url}: chapters skipped: {reason}")
-    return ()
+    return None
 
 
 def _selected(feed: Feed, limit: int | None, since: date | None) -> list[FeedEpisode]:
@@ -206,7 +209,17 @@ def _run(key: str, corpus_dir: Path, fetcher: Fetcher, report: FeedReport, limit
         first_url = next(iter(options.values()))[0].link.url
         held = record.episodes.get(episode.guid)
         if held is not None and held.transcript == first_url and (corpus_dir / held.episode_id / SIDECAR_NAME).is_file():
-            report.skipped += 1
+            try:
+                changed = _refresh(key, corpus_dir, fetcher, feed, episode, held, report)
+            except (ValueError, OSError, CorpusError) as exc:
+                report.errors.append(FeedError(key, f"cannot update the episode's metadata: {exc}", guid=episode.guid))
+                continue
+            if changed:
+                report.updated.append(held.episode_id)
+                record.episodes[episode.guid] = held.model_copy(update={"chapters": episode.chapters_url})
+                save_state(corpus_dir, state)
+            else:
+                report.skipped += 1
             continue
         say(f"feed {key}: episode {number}/{len(episodes)}: {episode.title or episode.guid}")
         try:
@@ -217,7 +230,7 @@ def _run(key: str, corpus_dir: Path, fetcher: Fetcher, report: FeedReport, limit
         except (ValueError, OSError) as exc:  # e.g. metadata the sidecar refuses: this episode only
             report.errors.append(FeedError(key, f"cannot make an episode of it: {exc}", guid=episode.guid))
             continue
-        record.episodes[episode.guid] = IngestedEpisode(episode_id=identity, transcript=first_url)
+        record.episodes[episode.guid] = IngestedEpisode(episode_id=identity, transcript=first_url, chapters=episode.chapters_url)
         report.added.append(identity)
         save_state(corpus_dir, state)  # an interrupted run keeps what it wrote
     if not report.errors:  # a run with failures fetches the whole feed next time, to retry them
@@ -255,12 +268,31 @@ def _episode(
         role = "transcript" if number == 0 else "translation"
         sources.append(SourceSpec(path=name, format=candidate.format, role=role, language=language))
     identity = episode_id(slug, episode.guid)
-    spec = episode_spec(key, feed, episode, identity, sources, _chapters(fetcher, key, episode, report))
+    spec = episode_spec(key, feed, episode, identity, sources, _chapters(fetcher, key, episode, report) or ())
     try:
         write_episode(corpus_dir, spec, files)
     except OSError as exc:
         raise FeedError(key, f"cannot write the episode folder: {exc}", guid=episode.guid) from exc
     return identity
+
+
+def _refresh(
+    key: str, corpus_dir: Path, fetcher: Fetcher, feed: Feed, episode: FeedEpisode, held: IngestedEpisode, report: FeedReport
+) -> bool:
+    """Rewrite the sidecar of an episode already in the corpus when what the feed says of it changed
+    (its transcript files are kept, not fetched again; its chapters only when their URL changed).
+    Whether it changed."""
+    folder = corpus_dir / held.episode_id
+    old = read_sidecar(folder / SIDECAR_NAME)
+    chapters: tuple[ChapterSpec, ...] | None = old.chapters
+    if episode.chapters_url != held.chapters:
+        chapters = _chapters(fetcher, key, episode, report)
+    new = episode_spec(key, feed, episode, held.episode_id, list(old.sources), old.chapters if chapters is None else chapters)
+    if new == old:
+        return False
+    files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and p.name != SIDECAR_NAME}
+    write_episode(corpus_dir, new, files)
+    return True
 
 
 def known_feeds(corpus_dir: Path) -> list[str]:

@@ -25,6 +25,7 @@ class IngestedEpisode(BaseModel):
     model_config = ConfigDict(extra="ignore")
     episode_id: str
     transcript: str = Field(description="The URL of the transcript the episode was made from.")
+    chapters: str | None = Field(default=None, description="The URL of its chapters, when it has them.")
 
 
 class FeedRecord(BaseModel):
