@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from corpus.errors import CorpusError, IndexError_, InvalidQuery, ParseError, UnknownEpisode, UnknownSpeaker, UnknownTurn
+from corpus.errors import CorpusError, FeedError, IndexError_, InvalidQuery, ParseError, UnknownEpisode, UnknownSpeaker, UnknownTurn
 
 if TYPE_CHECKING:
     from corpus.index.build import BuildReport, build_index, ensure_index
@@ -60,6 +60,7 @@ __all__ = [
     "CorpusError",
     "CorpusStore",
     "Episode",
+    "FeedError",
     "IndexError_",
     "InvalidQuery",
     "Launch",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from corpus.align import Cue, Difference, align_translation, reconcile
 from corpus.article import parse_guests, parse_linked_launches, split_sections
 from corpus.launches import with_mentions
-from corpus.model import ArticleSection, Episode, Launch, SourceFile, Speaker, Turn
+from corpus.model import ArticleSection, Chapter, Episode, Launch, SourceFile, Speaker, Turn
 from corpus.parse.raw import RawDocument, RawTurn
 from corpus.sidecar import EpisodeSpec
 from corpus.speakers import SpeakerResolver
@@ -147,6 +147,10 @@ def assemble(spec: EpisodeSpec, sources: Sequence[ParsedSource]) -> tuple[Episod
         author=spec.author or (page.author if page else None),
         url=spec.url or (page.url if page else None),
         published=spec.published,
+        duration_seconds=spec.duration_seconds,
+        guid=spec.guid,
+        feed=spec.feed,
+        chapters=tuple(Chapter.model_validate(c.model_dump()) for c in spec.chapters),
         language=spec.language,
         speakers=tuple(s for s in resolver.speakers() if any(t.speaker == s.id for t in turns) or s.id in {p.id for p in spec.speakers}),
         turns=turns,

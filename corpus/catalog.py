@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
 from corpus.cursor import decode_cursor, next_cursor, query_key
+from corpus.dates import date_range, in_range
 from corpus.errors import InvalidQuery
 from corpus.model import Launch, Speaker
 from corpus.text_norm import fold_typography
@@ -30,7 +31,9 @@ class EpisodeSummary(BaseModel):
     titles: dict[str, str]
     show: str | None
     url: str | None
-    published: str | None
+    published: str | None = Field(description="ISO date (or date and time) the episode was published; null if undated.")
+    duration_seconds: int | None = None
+    feed: str | None = Field(default=None, description="The RSS feed the episode came from, if any.")
     languages: list[str]
     turns: int
     speakers: list[str]
@@ -130,12 +133,42 @@ def _bindable(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8") if not text.isascii() else text
 
 
-def list_episodes(store: CorpusStore, *, limit: int = 20, cursor: str | None = None) -> EpisodeList:
+EpisodeSort = Literal["added", "newest", "oldest", "title"]
+EPISODE_SORTS: tuple[str, ...] = ("added", "newest", "oldest", "title")
+
+
+def episode_order(store: CorpusStore, sort: str, after: str | None, before: str | None) -> list[str]:
+    """Episode ids passing the date filters (inclusive; undated episodes fail any), in `sort` order:
+    'added' (index order), 'newest' or 'oldest' first (undated ones last, in index order), 'title'."""
+    if sort not in EPISODE_SORTS:
+        raise InvalidQuery(f"sort must be one of {', '.join(repr(s) for s in EPISODE_SORTS)}, not {str(sort)[:40]!r}")
+    dated = [(episode_id, day) for episode_id, day in store.published if in_range(day, after, before)]
+    if sort == "title":
+        titles = store.titles
+        dated.sort(key=lambda pair: fold_typography(titles.get(pair[0]) or pair[0]).casefold())
+    elif sort in ("newest", "oldest"):
+        with_date = sorted((pair for pair in dated if pair[1]), key=lambda pair: pair[1] or "", reverse=sort == "newest")
+        dated = with_date + [pair for pair in dated if not pair[1]]  # sorted() is stable: same day, index order
+    return [episode_id for episode_id, _ in dated]
+
+
+def list_episodes(
+    store: CorpusStore,
+    *,
+    limit: int = 20,
+    cursor: str | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    sort: str = "added",
+) -> EpisodeList:
+    """One page of the episodes. The library's default order is the index's ('added'); the tool asks for 'newest'."""
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidQuery(f"limit must be between 1 and {MAX_PAGE}, not {limit}")
-    key = query_key("episodes", store.fingerprint)
+    after, before = date_range(after, before)
+    plain = sort == "added" and after is None and before is None
+    key = query_key("episodes", store.fingerprint) if plain else query_key("episodes", sort, after, before, store.fingerprint)
     offset = decode_cursor(cursor, key)
-    ids = list(store.episodes)
+    ids = list(store.episodes) if plain else episode_order(store, sort, after, before)
     page = [store.episodes[episode_id] for episode_id in ids[offset : offset + limit]]
     counts, languages = store.turn_counts([e.id for e in page]), store.languages([e.id for e in page])
     return EpisodeList(
@@ -147,6 +180,8 @@ def list_episodes(store: CorpusStore, *, limit: int = 20, cursor: str | None = N
                 show=e.show,
                 url=e.url,
                 published=e.published,
+                duration_seconds=e.duration_seconds,
+                feed=e.feed,
                 languages=languages.get(e.id, [e.language]),
                 turns=counts.get(e.id, 0),
                 speakers=[s.id for s in e.speakers],

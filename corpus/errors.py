@@ -6,7 +6,8 @@
     ├── UnknownEpisode           no episode with that id (carries suggestions)
     ├── UnknownSpeaker           no speaker by that name (carries suggestions)
     ├── UnknownTurn              no turn with that id
-    └── InvalidQuery             an argument that cannot be answered (bad cursor, time range, ...)
+    ├── InvalidQuery             an argument that cannot be answered (bad cursor, time range, ...)
+    └── FeedError                a feed, or one episode of it, could not be ingested (names feed, GUID, URL)
 
 Every message is written for the person (or model) who made the call: it says
 what was wrong and how to make a call that works.
@@ -77,3 +78,20 @@ class UnknownTurn(CorpusError):
 
 class InvalidQuery(CorpusError):
     """An argument that parses but cannot be answered; the message says how to fix it."""
+
+
+class FeedError(CorpusError):
+    """A podcast feed, or one of its episodes, could not be fetched or read: names the feed, the
+    episode's GUID (None for the feed itself) and the URL that failed."""
+
+    def __init__(self, feed: str, message: str, *, guid: str | None = None, url: str | None = None) -> None:
+        self.feed = feed
+        self.guid = guid
+        self.url = url
+        self.reason = message
+        parts = [f"feed {_clip(feed, 200)}"]
+        if guid is not None:
+            parts.append(f"episode {_clip(guid, 200)}")
+        if url is not None and url != feed:
+            parts.append(_clip(url, 300))
+        super().__init__(f"{': '.join(parts)}: {message}")

@@ -97,12 +97,13 @@ class IngestReport:
     vectors: EmbedReport | None = None
     seconds: float = 0.0
 
-    def summary(self) -> str:
+    def summary(self, *, files: bool = True) -> str:
+        """The report as lines of text; `files=False` leaves out the line about ingested files (a feeds-only run)."""
         lines = [
             f"ingested {len(self.added) + len(self.updated) + len(self.unchanged)} episodes: "
             f"{len(self.added)} new, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
             f"{len(self.errors)} failed"
-        ]
+        ] if files else []
         if self.index is None:
             lines.append("index: already up to date")
         else:

@@ -87,6 +87,24 @@ class Launch(_Frozen):
     mentions: tuple[Mention, ...] = ()
 
 
+class Chapter(_Frozen):
+    """A chapter of an episode (Podcasting 2.0 `podcast:chapters`): from `start_seconds` to the next one."""
+
+    title: str
+    start_seconds: int = Field(ge=0)
+    url: str | None = None
+
+
+def chapter_at(chapters: tuple[Chapter, ...], start_seconds: int) -> Chapter | None:
+    """The chapter a moment falls in: the last one starting at or before it (chapters are in order)."""
+    found = None
+    for chapter in chapters:
+        if chapter.start_seconds > start_seconds:
+            break
+        found = chapter
+    return found
+
+
 class SourceFile(_Frozen):
     path: str = Field(description="Path relative to the corpus directory.")
     sha256: str
@@ -101,7 +119,11 @@ class Episode(_Frozen):
     show: str | None = None
     author: str | None = None
     url: str | None = None
-    published: str | None = None
+    published: str | None = Field(default=None, description="When the episode was published: ISO date (YYYY-MM-DD) or date and time.")
+    duration_seconds: int | None = None
+    guid: str | None = Field(default=None, description="The feed's GUID of the episode, for episodes from a feed.")
+    feed: str | None = Field(default=None, description="The feed the episode came from.")
+    chapters: tuple[Chapter, ...] = ()
     language: str = "en"
     speakers: tuple[Speaker, ...] = ()
     turns: tuple[Turn, ...] = ()

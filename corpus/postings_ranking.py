@@ -119,6 +119,13 @@ class TurnArrays:
         )
 
 
+def episode_mask(arrays: TurnArrays, numbers: Sequence[int]) -> npt.NDArray[np.bool_]:
+    """By episode number (as `TurnArrays.episode`): whether it is one of `numbers`."""
+    mask = np.zeros(len(arrays.avgdl), dtype=bool)
+    mask[np.asarray(numbers, dtype=np.int64)] = True
+    return mask
+
+
 def average_lengths(documents: npt.NDArray[np.int64], tokens: npt.NDArray[np.int64]) -> Floats:
     """`TurnArrays.avgdl` from the documents and tokens of each episode in each language slot (a
     block of SLOTS an episode; the last block is for pks without a turn)."""
@@ -373,4 +380,6 @@ def scored_turns(store: CorpusStore, phrases: Sequence[Phrase], wanted: TurnFilt
         late &= arrays.start[pks] >= wanted.start
     if wanted.end is not None:
         late &= arrays.start[pks] <= wanted.end
+    if wanted.episodes is not None:
+        late &= episode_mask(arrays, wanted.episodes)[arrays.episode[pks]]
     return Scored(pks[late], slots[late], score[late], held)

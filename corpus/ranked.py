@@ -14,6 +14,9 @@ class TurnFilter:
     speaker: str | None = None
     start: int | None = None
     end: int | None = None
+    episodes: tuple[int, ...] | None = None
+    """The numbers of the episodes (in the index's episode order, as `TurnArrays.episode`) the turns
+    may come from: the episodes a date filter keeps. None: any episode."""
 
     def accepts(self, speaker: str, start_seconds: int) -> bool:
         if self.speaker is not None and speaker != self.speaker:

@@ -24,6 +24,7 @@ from rapidfuzz import fuzz, process
 
 from corpus.bm25 import Phrase
 from corpus.cursor import decode_cursor, next_cursor, query_key
+from corpus.dates import date_range
 from corpus.english import is_english_word
 from corpus.errors import InvalidQuery
 from corpus.index.schema import SLOTS
@@ -33,7 +34,7 @@ from corpus.query import ParsedQuery, Term, fts_group, fts_match, parse_query
 from corpus.ranked import TurnFilter
 from corpus.ranking import Matching, ranked_turns
 from corpus.recent import Recent
-from corpus.search_result import Correction, Matched, Ran, SearchHit, SearchLanguage, SearchMode, SearchResult
+from corpus.search_result import ChapterRef, Correction, Matched, Ran, SearchHit, SearchLanguage, SearchMode, SearchResult, chapter_ref
 from corpus.semantic.embedder import Embedder, EmbedderUnavailable
 from corpus.snippets import make_snippet, preview
 from corpus.store import CorpusStore
@@ -78,9 +79,17 @@ class _TurnFields(TypedDict):
     timestamp: str
     uri: str
     url: str
+    published: str | None
+    chapter: ChapterRef | None
 
 
 TURN_FIELDS_CACHE = 2048  # turns whose hit fields are kept, like the store's parsed turns
+
+
+def _kept_key(*call: object) -> tuple[object, ...] | None:
+    """The key a search call's result is kept under; None when an argument cannot be one (a
+    caller may send anything: only strings, integers and None are hashable for sure)."""
+    return call if all(isinstance(part, str | int | None) for part in call) else None
 
 
 class Searcher:
@@ -289,19 +298,20 @@ class Searcher:
         limit: int = 10,
         cursor: str | None = None,
         mode: SearchMode = "auto",
+        after: str | None = None,
+        before: str | None = None,
     ) -> SearchResult:
         """The page of turns for a query (see the module doc). The results of the last RECENT_RESULTS
         searches are kept: the index under a searcher never changes, so the same call (the same
         question again, from this client or another) gets the same result without searching. The
         same object goes to every caller: read it, never change it. A result that fell back to words
         (`notes`) is not kept: the next call tries the meaning again."""
-        key = (query, language, speaker, episode, start, end, limit, cursor, mode)
-        keepable = all(isinstance(part, str | int | None) for part in key)  # hashable: a caller may send anything
-        found = self._results.get(key) if keepable else None
+        key = _kept_key(query, language, speaker, episode, start, end, limit, cursor, mode, after, before)
+        found = self._results.get(key) if key is not None else None
         if found is None:
             found = self._search(query, language=language, speaker=speaker, episode=episode, start=start, end=end,
-                                 limit=limit, cursor=cursor, mode=mode)
-            if keepable and not found.notes:
+                                 limit=limit, cursor=cursor, mode=mode, after=after, before=before)
+            if key is not None and not found.notes:
                 self._results.put(key, found)
         return found
 
@@ -317,11 +327,13 @@ class Searcher:
         limit: int = 10,
         cursor: str | None = None,
         mode: SearchMode = "auto",
+        after: str | None = None,
+        before: str | None = None,
     ) -> SearchResult | None:
         """The kept result of this very `search` call, or None: one dictionary look-up, no query
         work, so a caller may answer it where a search would be too slow to run (an event loop)."""
-        key = (query, language, speaker, episode, start, end, limit, cursor, mode)
-        return self._results.get(key) if all(isinstance(part, str | int | None) for part in key) else None
+        key = _kept_key(query, language, speaker, episode, start, end, limit, cursor, mode, after, before)
+        return self._results.get(key) if key is not None else None
 
     def _search(
         self,
@@ -335,8 +347,11 @@ class Searcher:
         limit: int,
         cursor: str | None,
         mode: SearchMode,
+        after: str | None = None,
+        before: str | None = None,
     ) -> SearchResult:
         start, end = parse_time(start, "start"), parse_time(end, "end")
+        after, before = date_range(after, before)
         if language not in ("any", "en", "ko"):
             raise InvalidQuery(f"language must be 'any', 'en' or 'ko', not {language!r}")
         if mode not in MODES:
@@ -354,8 +369,9 @@ class Searcher:
             use_vectors = False  # no word of any language: nothing for the model to understand
         ran: Ran = "words" if not use_vectors else ("meaning" if mode == "meaning" else "hybrid")
         vectors = len(self.store.vector_table) if use_vectors else 0  # vectors published meanwhile change the order
-        key = query_key("search", query, language, speaker_id, episode, start, end, ran, vectors, self.store.fingerprint)
-        words_key = query_key("search", query, language, speaker_id, episode, start, end, "words", 0, self.store.fingerprint)
+        dates = (after, before) if after or before else ()  # cursors of searches without dates stay as they were
+        key = query_key("search", query, language, speaker_id, episode, start, end, ran, vectors, *dates, self.store.fingerprint)
+        words_key = query_key("search", query, language, speaker_id, episode, start, end, "words", 0, *dates, self.store.fingerprint)
         try:
             offset = decode_cursor(cursor, key)
         except InvalidQuery:
@@ -369,7 +385,7 @@ class Searcher:
         slot = None
         if language != "any":
             slot = self.store.language_slots.get(language, -1)
-        wanted = TurnFilter(slot, speaker_id, start, end)
+        wanted = TurnFilter(slot, speaker_id, start, end, self.store.episode_numbers(after, before))
         span = self.store.episode_docs(episode_pk) if episode_pk is not None else None
         matching = Matching(fts_match(expansion.terms), phrases, wanted, span)
         fused = None
@@ -479,6 +495,10 @@ class Searcher:
             checks.append(arrays.start[turns] <= wanted.end)
         if span is not None:
             checks.append((turns >= span[0] // SLOTS) & (turns <= span[1] // SLOTS))  # document pks -> turn pks
+        if wanted.episodes is not None:
+            from corpus.postings_ranking import episode_mask
+
+            checks.append(episode_mask(arrays, wanted.episodes)[arrays.episode[turns]])
         for check in checks:
             allowed = check if allowed is None else allowed & check
         return allowed
@@ -548,6 +568,7 @@ class Searcher:
         found = self._turn_fields.get(pk)
         if found is None:
             speaker = self.store.speakers.get(turn.speaker)
+            episode = self.store.episodes[turn.episode_id]
             found = _TurnFields(
                 turn_id=turn.id,
                 episode_id=turn.episode_id,
@@ -557,7 +578,9 @@ class Searcher:
                 start_seconds=turn.start_seconds,
                 timestamp=turn.timestamp,
                 uri=turn_uri(turn.episode_id, turn.ordinal),
-                url=episode_url(self.store.episodes[turn.episode_id], turn.start_seconds),
+                url=episode_url(episode, turn.start_seconds),
+                published=episode.published,
+                chapter=chapter_ref(episode, turn.start_seconds),
             )
             self._turn_fields.put(pk, found)
         return found

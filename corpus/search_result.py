@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from corpus.model import Episode, chapter_at, format_timestamp
+
 SearchLanguage = Literal["any", "en", "ko"]
 SearchMode = Literal["auto", "words", "meaning"]
 Matched = Literal["words", "meaning", "both"]
@@ -20,6 +22,22 @@ class Correction(BaseModel):
     original: str
     corrected: str
     reason: Literal["typo", "translation", "transliteration", "compound"]
+
+
+class ChapterRef(BaseModel):
+    """The chapter a turn falls in (episodes whose feed publishes chapters)."""
+
+    title: str
+    start_seconds: int
+    timestamp: str = Field(description="HH:MM:SS of the chapter's start.")
+
+
+def chapter_ref(episode: Episode, start_seconds: int) -> ChapterRef | None:
+    """The chapter of `episode` a moment falls in, for a hit or a turn."""
+    chapter = chapter_at(episode.chapters, start_seconds)
+    if chapter is None:
+        return None
+    return ChapterRef(title=chapter.title, start_seconds=chapter.start_seconds, timestamp=format_timestamp(chapter.start_seconds))
 
 
 class SearchHit(BaseModel):
@@ -35,6 +53,8 @@ class SearchHit(BaseModel):
     translation: str | None = Field(description="The same turn in the other language, shortened; null if untranslated.")
     uri: str = Field(description="Resource URI of the turn.")
     url: str = Field(description="Link to the episode at this time.")
+    published: str | None = Field(default=None, description="When the episode was published (ISO date); null if undated.")
+    chapter: ChapterRef | None = Field(default=None, description="The chapter the turn falls in; null when the episode has none.")
     match: Matched = Field(
         default="words",
         description="How the turn was found: 'words' (it says the query's words), 'meaning' (what it says is close "

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from corpus.errors import ParseError
 
@@ -44,13 +45,36 @@ class LaunchSpec(_Spec):
     aliases: tuple[str, ...] = ()
 
 
+class ChapterSpec(_Spec):
+    title: str
+    start_seconds: int = Field(ge=0)
+    url: str | None = None
+
+
+def check_published(value: str | None) -> str | None:
+    """`published` is an ISO 8601 date, optionally with a time: 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM:SSZ'."""
+    if value is None:
+        return None
+    try:
+        date.fromisoformat(value[:10])
+    except ValueError:
+        raise ValueError(f"published must be an ISO date (YYYY-MM-DD, optionally with a time), not {value[:40]!r}") from None
+    if len(value) > 10 and value[10] not in "T ":
+        raise ValueError(f"published must be an ISO date (YYYY-MM-DD, optionally with a time), not {value[:40]!r}")
+    return value
+
+
 class EpisodeSpec(_Spec):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$")
     title: str | None = None
     show: str | None = None
     author: str | None = None
     url: str | None = None
-    published: str | None = None
+    published: str | None = Field(default=None, description="ISO date, optionally with a time (YYYY-MM-DD[THH:MM:SSZ]).")
+    duration_seconds: int | None = Field(default=None, ge=0)
+    guid: str | None = Field(default=None, description="The episode's GUID in its feed (episodes from a feed).")
+    feed: str | None = Field(default=None, description="The feed the episode came from.")
+    chapters: tuple[ChapterSpec, ...] = ()
     language: str = "en"
     sources: tuple[SourceSpec, ...] = ()
     article_headings: dict[str, tuple[str, ...]] = Field(default_factory=dict)
@@ -59,6 +83,11 @@ class EpisodeSpec(_Spec):
     launch_aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     launch_categories: dict[str, str] = Field(default_factory=dict)
     launches: tuple[LaunchSpec, ...] = ()
+
+    @field_validator("published")
+    @classmethod
+    def _valid_published(cls, value: str | None) -> str | None:
+        return check_published(value)
 
 
 def read_sidecar(path: Path) -> EpisodeSpec:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz, process
 
 from corpus.bm25 import averages
+from corpus.dates import in_range
 from corpus.errors import IndexError_, UnknownEpisode, UnknownSpeaker
 from corpus.index.schema import SLOTS
 from corpus.model import Episode, Speaker, Turn
@@ -127,6 +128,23 @@ class CorpusStore:
             suggestions = [m[0] for m in process.extract(episode_id, list(self.episodes), scorer=fuzz.WRatio, limit=3, score_cutoff=60)]
             raise UnknownEpisode(episode_id, suggestions)
         return found
+
+    @cached_property
+    def published(self) -> list[tuple[str, str | None]]:
+        """(id, YYYY-MM-DD or None) of every episode, in index order (the order `TurnArrays.episode` numbers them)."""
+        return [(row[0], row[1]) for row in self.rows("SELECT id, published FROM episodes ORDER BY pk")]
+
+    @cached_property
+    def titles(self) -> dict[str, str]:
+        """Every episode's title by id, read from the index without parsing the headers."""
+        return {row[0]: row[1] for row in self.rows("SELECT id, json_extract(data, '$.title') FROM episodes")}
+
+    def episode_numbers(self, after: str | None, before: str | None) -> tuple[int, ...] | None:
+        """The numbers (index order) of the episodes published between two dates, inclusive; None
+        without a date filter. Undated episodes are left out of any date filter."""
+        if after is None and before is None:
+            return None
+        return tuple(n for n, (_, day) in enumerate(self.published) if in_range(day, after, before))
 
     def _episode_rows(self, column: str, ids: Sequence[str] | None) -> list[tuple[Any, ...]]:
         if ids is None:

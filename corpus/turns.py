@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from corpus.cursor import decode_cursor, next_cursor, query_key
 from corpus.errors import InvalidQuery, UnknownTurn
 from corpus.model import Turn, format_timestamp
+from corpus.search_result import ChapterRef, chapter_ref
 from corpus.times import parse_time
 from corpus.uris import episode_url, turn_uri
 
@@ -40,6 +41,8 @@ class TurnText(BaseModel):
     cut_off: bool = Field(description="True when this turn's translation stops mid-sentence.")
     uri: str
     url: str
+    published: str | None = Field(default=None, description="When the episode was published (ISO date); null if undated.")
+    chapter: ChapterRef | None = Field(default=None, description="The chapter the turn falls in; null when the episode has none.")
 
 
 class SpeakerTurns(BaseModel):
@@ -56,7 +59,8 @@ class Passage(BaseModel):
 
 
 def turn_text(store: CorpusStore, turn: Turn, language: str) -> TurnText:
-    primary = store.episodes[turn.episode_id].language
+    episode = store.episodes[turn.episode_id]
+    primary = episode.language
     shown = language if language in turn.text else primary
     other = next((lang for lang in turn.text if lang != shown), None)
     return TurnText(
@@ -71,7 +75,9 @@ def turn_text(store: CorpusStore, turn: Turn, language: str) -> TurnText:
         translation=turn.text[other] if other else None,
         cut_off=bool(turn.cut_off),
         uri=turn_uri(turn.episode_id, turn.ordinal),
-        url=episode_url(store.episodes[turn.episode_id], turn.start_seconds),
+        url=episode_url(episode, turn.start_seconds),
+        published=episode.published,
+        chapter=chapter_ref(episode, turn.start_seconds),
     )
 
 

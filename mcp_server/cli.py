@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument(
         "--mode", default="auto", choices=["auto", "words", "meaning"], help="words and meaning fused (auto), or one of them"
     )
+    search.add_argument("--after", metavar="DATE", help="only episodes published on or after DATE (YYYY-MM-DD)")
+    search.add_argument("--before", metavar="DATE", help="only episodes published on or before DATE (YYYY-MM-DD)")
     search.add_argument("--corpus", type=Path, default=BUNDLED_CORPUS)
     search.add_argument("--index", type=Path, default=None)
     _semantic_flag(search)
@@ -168,7 +170,9 @@ def _search(args: argparse.Namespace) -> int:
 
     handle = CorpusHandle(args.corpus, args.index, warm_up=False, embed_missing=False)  # one search: no background work
     try:
-        result = handle.searcher.search(args.query, language=args.language, speaker=args.speaker, limit=args.limit, mode=args.mode)
+        result = handle.searcher.search(
+            args.query, language=args.language, speaker=args.speaker, limit=args.limit, mode=args.mode, after=args.after, before=args.before
+        )
     except CorpusError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

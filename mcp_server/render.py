@@ -30,7 +30,9 @@ def search(result: SearchResult) -> str:
     lines = [head + ":"]
     for number, hit in enumerate(result.hits, 1):
         how = ", by meaning" if hit.match == "meaning" else ""
-        lines.append(f"{number}. {hit.speaker_name} [{hit.timestamp}] ({hit.language}, {hit.turn_id}{how}): {hit.snippet}")
+        when = f", {hit.published[:10]}" if hit.published else ""
+        chapter = f", chapter '{hit.chapter.title}'" if hit.chapter else ""
+        lines.append(f"{number}. {hit.speaker_name} [{hit.timestamp}] ({hit.language}, {hit.turn_id}{when}{chapter}{how}): {hit.snippet}")
     return _clip("\n".join(lines)) + _more(result.next_cursor)
 
 
@@ -45,8 +47,12 @@ def speaker_turns(result: SpeakerTurns) -> str:
 
 def passage(result: Passage) -> str:
     lines = []
+    chapter = None
     for turn in result.turns:
         mark = " ←" if turn.turn_id == result.turn_id else ""
+        if turn.chapter is not None and turn.chapter != chapter:  # a heading where a chapter starts
+            lines.append(f"§ {turn.chapter.title} [{turn.chapter.timestamp}]")
+        chapter = turn.chapter
         lines.append(f"**{turn.speaker}** [{turn.timestamp}]{mark}: {turn.text}")
         if turn.translation:
             lines.append(f"  ({'ko' if turn.language == 'en' else 'en'}) {shorten(turn.translation, 300)}")
@@ -74,5 +80,6 @@ def speakers(result: SpeakerList) -> str:
 def episodes(result: EpisodeList) -> str:
     lines = [f"{len(result.episodes)} of {result.total} episodes:"]
     for e in result.episodes:
-        lines.append(f"- {e.id}: {e.title} ({e.turns} turns, {', '.join(e.languages)})")
+        when = f", published {e.published[:10]}" if e.published else ""
+        lines.append(f"- {e.id}: {e.title} ({e.turns} turns, {', '.join(e.languages)}{when})")
     return _clip("\n".join(lines)) + _more(result.next_cursor)

@@ -12,7 +12,7 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from corpus import catalog, turns
-from corpus.catalog import EpisodeList, LaunchList, SpeakerList
+from corpus.catalog import EpisodeList, EpisodeSort, LaunchList, SpeakerList
 from corpus.errors import CorpusError
 from corpus.search_result import SearchResult
 from corpus.turns import Passage, SpeakerTurns
@@ -36,6 +36,14 @@ SpeakerArg = Annotated[
 ]
 EpisodeArg = Annotated[str | None, Field(description="Only this episode id (see list_episodes).")]
 TimeArg = Annotated[str | int | None, Field(description="'HH:MM:SS' or seconds from the episode start.")]
+AfterArg = Annotated[
+    str | None,
+    Field(description="Only episodes published on or after this date, YYYY-MM-DD (inclusive); undated episodes are left out."),
+]
+BeforeArg = Annotated[
+    str | None,
+    Field(description="Only episodes published on or before this date, YYYY-MM-DD (inclusive); undated episodes are left out."),
+]
 CursorArg = Annotated[str | None, Field(description="next_cursor from the previous page; omit for the first page.")]
 
 
@@ -81,6 +89,8 @@ def register_tools(mcp: MCPServer, corpus: CorpusHandle) -> None:
                 "'meaning' the turns closest in meaning only."
             ),
         ] = "auto",
+        after: AfterArg = None,
+        before: BeforeArg = None,
     ) -> Annotated[CallToolResult, SearchResult]:
         """Find the turns of the podcast conversation that talk about something, best first.
 
@@ -88,13 +98,15 @@ def register_tools(mcp: MCPServer, corpus: CorpusHandle) -> None:
         finds turns that exist only in English): it matches words and meaning, so a question
         in other words than the speakers' still finds them. Each hit names the speaker and time, shows a
         snippet with the match in **bold**, and carries the other language's text when there is
-        one. Use get_turn with a hit's turn_id to read the passage around it.
+        one, the episode's published date and the chapter it falls in. after/before (YYYY-MM-DD)
+        keep episodes published in that span. Use get_turn with a hit's turn_id to read the passage around it.
         """
 
         def ask(searcher: Searcher, kept_only: bool) -> SearchResult | None:
             method = searcher.recent if kept_only else searcher.search
             return method(
-                query, language=language, speaker=speaker, episode=episode, start=start, end=end, limit=limit, cursor=cursor, mode=mode
+                query, language=language, speaker=speaker, episode=episode, start=start, end=end, limit=limit, cursor=cursor, mode=mode,
+                after=after, before=before,
             )
 
         opened = corpus.opened_searcher
@@ -180,6 +192,19 @@ def register_tools(mcp: MCPServer, corpus: CorpusHandle) -> None:
     async def list_episodes(
         limit: Annotated[int, Field(ge=1, le=100, description="Episodes per page, 1-100.")] = 20,
         cursor: CursorArg = None,
+        after: AfterArg = None,
+        before: BeforeArg = None,
+        sort: Annotated[
+            EpisodeSort,
+            Field(
+                description="'newest' (default: latest published first, undated episodes last), 'oldest', "
+                "'title', or 'added' (the order they were added to the corpus)."
+            ),
+        ] = "newest",
     ) -> Annotated[CallToolResult, EpisodeList]:
-        """The episodes in the corpus with their titles, languages and number of turns."""
-        return await _serve(corpus, lambda: catalog.list_episodes(corpus.store, limit=limit, cursor=cursor), render.episodes)
+        """The episodes in the corpus with their titles, published dates, languages and number of turns."""
+        return await _serve(
+            corpus,
+            lambda: catalog.list_episodes(corpus.store, limit=limit, cursor=cursor, after=after, before=before, sort=sort),
+            render.episodes,
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8  # 8: episodes.published (date filters and newest-first listing)
 SLOTS = 8  # languages per index: a document's pk is its turn's pk * 8 + its language's slot (SQL says >> 3, & 7)
 
 SCHEMA = """
@@ -13,8 +13,10 @@ CREATE TABLE episodes (
     folder TEXT NOT NULL,
     turn_count INTEGER NOT NULL DEFAULT 0,
     languages TEXT NOT NULL DEFAULT '[]',  -- JSON: languages with turn text, most turns first
+    published TEXT,               -- YYYY-MM-DD (the date of Episode.published), NULL when undated
     data TEXT NOT NULL            -- Episode JSON without turns and launches
 );
+CREATE INDEX episodes_by_published ON episodes (published) WHERE published IS NOT NULL;
 CREATE TABLE sources (
     episode_pk INTEGER NOT NULL REFERENCES episodes(pk) ON DELETE CASCADE,
     path TEXT NOT NULL,

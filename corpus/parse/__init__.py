@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from corpus.errors import ParseError
-from corpus.parse import latent_space_page, markdown_turns, plain_text, podcast20, srt, webvtt, whisper
+from corpus.parse import html_transcript, latent_space_page, markdown_turns, plain_text, podcast20, srt, webvtt, whisper
 from corpus.parse.raw import RawDocument, RawTurn
 
 Parser = Callable[[Path, str], RawDocument]
@@ -23,6 +23,7 @@ PARSERS: dict[str, Parser] = {
     "podcast20-json": podcast20.parse,
     "whisper-json": whisper.parse,
     "plain-text": plain_text.parse,
+    "html": html_transcript.parse,
 }
 
 _DETECTORS: tuple[tuple[str, Callable[[str], bool]], ...] = (
@@ -34,7 +35,7 @@ _DETECTORS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("whisper-json", whisper.looks_like),
 )
 # What a file's extension says, when its first characters do not settle it.
-_BY_SUFFIX = {".vtt": "webvtt", ".srt": "srt", ".txt": "plain-text", ".text": "plain-text"}
+_BY_SUFFIX = {".vtt": "webvtt", ".srt": "srt", ".txt": "plain-text", ".text": "plain-text", ".html": "html", ".htm": "html"}
 TRANSCRIPT_SUFFIXES = frozenset({".vtt", ".srt", ".json", ".txt", ".text", ".md"})
 
 

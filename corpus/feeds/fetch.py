@@ -1,0 +1,184 @@
+"""A bounded HTTP client for feeds and what they link to (httpx).
+
+Every request: http or https only; a timeout (connect, read, write and pool, each
+`FetchLimits.timeout` seconds); at most `redirects` redirects; a size cap read as the
+body streams in (a declared Content-Length over it is refused before any byte is
+read; a compressed body counts decompressed); a content type checked against what
+the caller expects; retries with exponential backoff on connection failures,
+timeouts, 429 and 5xx, never on other answers. Conditional requests (ETag,
+Last-Modified) answer 304 with an empty body.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import httpx
+
+USER_AGENT = "podcast-corpus-mcp/0.1 (feed ingest)"
+FEED_TYPES = ("text/", "application/xml", "application/rss+xml", "application/atom+xml", "application/x-rss+xml",
+              "application/rdf+xml", "application/octet-stream")
+TRANSCRIPT_TYPES = ("text/", "application/json", "application/x-subrip", "application/srt", "application/octet-stream")
+CHAPTER_TYPES = ("application/json", "application/json+chapters", "text/", "application/octet-stream")
+RETRIED_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+class FetchFailed(Exception):
+    """A request that did not give a usable body; the message says why (for FeedError)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    timeout: float = 20.0
+    feed_bytes: int = 20 * 1024 * 1024
+    transcript_bytes: int = 20 * 1024 * 1024
+    chapters_bytes: int = 2 * 1024 * 1024
+    redirects: int = 5
+    retries: int = 2
+    backoff: float = 0.5
+    """Seconds before the first retry; doubled for each next one."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str
+    """The final URL, after redirects."""
+    status: int
+    body: bytes
+    content_type: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+def check_url(url: str) -> str:
+    """The URL when it is http(s) with a host, else FetchFailed (file:, ftp:, javascript:, ...)."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise FetchFailed(url, f"not a valid URL: {exc}") from exc
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise FetchFailed(url, f"only http and https URLs are fetched, not {parsed.scheme or 'a relative'} URL")
+    return url
+
+
+def _type_ok(content_type: str, accepted: tuple[str, ...]) -> bool:
+    if not content_type:
+        return True  # many servers send none for static files
+    return any(content_type == kind or (kind.endswith("/") and content_type.startswith(kind)) for kind in accepted) or (
+        content_type.endswith("+json") and "application/json" in accepted
+    ) or (content_type.endswith("+xml") and "application/xml" in accepted)
+
+
+@dataclass
+class Fetcher:
+    """One httpx client for a run (connections are reused); close it, or use it as a context manager."""
+
+    limits: FetchLimits = field(default_factory=FetchLimits)
+    sleep: Callable[[float], None] = time.sleep
+
+    def __post_init__(self) -> None:
+        self.client = httpx.Client(
+            follow_redirects=True,
+            max_redirects=self.limits.redirects,
+            timeout=httpx.Timeout(self.limits.timeout),
+            headers={"User-Agent": USER_AGENT},
+            trust_env=False,  # no proxy or netrc from the environment: a feed URL goes where it says
+        )
+        self.requests = 0
+        """Requests sent (tests count them: a re-run of an unchanged feed sends one)."""
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def get(
+        self,
+        url: str,
+        *,
+        max_bytes: int,
+        accepted: tuple[str, ...],
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Fetched:
+        check_url(url)
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        attempt = 0
+        while True:
+            try:
+                return self._once(url, headers, max_bytes, accepted)
+            except _Retry as retry:
+                if attempt >= self.limits.retries:
+                    raise FetchFailed(url, f"{retry.reason} (after {attempt + 1} attempts)") from None
+                delay = self.limits.backoff * (2**attempt)
+                attempt += 1
+                self.sleep(delay)
+
+    def _once(self, url: str, headers: dict[str, str], max_bytes: int, accepted: tuple[str, ...]) -> Fetched:
+        self.requests += 1
+        try:
+            with self._stream(url, headers) as response:
+                if response.status_code in RETRIED_STATUS:
+                    raise _Retry(f"HTTP {response.status_code}")
+                final = str(response.url)
+                if response.status_code == 304:
+                    return Fetched(final, 304, b"", "", response.headers.get("etag"), response.headers.get("last-modified"))
+                if response.status_code != 200:
+                    raise FetchFailed(final, f"HTTP {response.status_code} {response.reason_phrase}".rstrip())
+                content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                if not _type_ok(content_type, accepted):
+                    raise FetchFailed(final, f"unexpected content type {content_type!r}")
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > max_bytes:
+                    raise FetchFailed(final, f"too large: {int(declared):,} bytes declared, the limit is {max_bytes:,}")
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise FetchFailed(final, f"too large: more than the limit of {max_bytes:,} bytes")
+                    chunks.append(chunk)
+                return Fetched(
+                    final, 200, b"".join(chunks), content_type, response.headers.get("etag"), response.headers.get("last-modified")
+                )
+        except httpx.TooManyRedirects:
+            raise FetchFailed(url, f"more than {self.limits.redirects} redirects (a redirect loop?)") from None
+        except httpx.UnsupportedProtocol as exc:
+            raise FetchFailed(url, f"redirected to a URL that is not http or https ({exc})") from None
+        except httpx.TimeoutException:
+            raise _Retry(f"timed out after {self.limits.timeout:g} s") from None
+        except httpx.TransportError as exc:
+            raise _Retry(f"connection failed: {exc or type(exc).__name__}") from None
+        except httpx.HTTPError as exc:  # e.g. a body that does not decompress
+            raise FetchFailed(url, f"bad response: {exc or type(exc).__name__}") from None
+
+    @contextmanager
+    def _stream(self, url: str, headers: dict[str, str]) -> Iterator[httpx.Response]:
+        with self.client.stream("GET", url, headers=headers) as response:
+            yield response
+
+
+class _Retry(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
