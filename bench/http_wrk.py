@@ -7,7 +7,8 @@ is left to the servers. All three servers run at once on loopback ports; each ro
 of them in turn at each connection count, so that the load other work puts on a shared machine
 falls on all of them alike. One search_transcript call is repeated (bench/http_wrk.lua): after
 the first time our server answers it from its recent results, as it would a popular question;
-the floor (bench/canned_http.py) returns that very answer and searches nothing.
+the floor (bench/canned_http.py) returns that very answer and searches nothing. Ours runs as
+a user would start it, its access log (a line per request, at INFO) included.
 
 Prints, per server and connection count, the median over the rounds of requests/s, p50, p99,
 errors, and the server's CPU time per request (user + system, its worker processes included,
@@ -92,14 +93,14 @@ def wrk(url: str, connections: int, seconds: float, pid: int) -> Run:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=8, help="seconds per wrk run (default 8)")
+    parser.add_argument("--seconds", type=int, default=8, help="seconds per wrk run (default 8)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds over all servers (default 3)")
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 32])
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
-    ours = [sys.executable, "-m", "mcp_server", "--log-level", "WARNING", "serve", "--http"]
+    ours = [sys.executable, "-m", "mcp_server", "serve", "--http"]  # at the default log level: its access log included
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         build_index(BUNDLED_CORPUS, work / "index.sqlite")

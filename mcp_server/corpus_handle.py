@@ -148,26 +148,32 @@ class CorpusHandle:
         current = self._replacement()
         if current is None:
             return
-        assert self.index_path is not None
+        with self._lock:
+            try:
+                self._swap_to(current)
+            finally:  # reported until the new searcher is in place: no kept answer comes from the old file meanwhile
+                self._seen_replacement = None
+
+    def _swap_to(self, current: tuple[int, int]) -> None:
+        """Open the replacement index and put its searcher in place (the caller holds the lock)."""
         from corpus.search import Searcher
         from corpus.store import CorpusStore
 
-        with self._lock:
-            self._seen_replacement = None
-            if self._opened == current or self._store is None:  # another thread swapped it, or the handle closed
-                return
-            try:
-                store = CorpusStore(self.index_path)
-            except CorpusError:
-                log.warning("the index %s was replaced by a file that cannot be opened; keeping the one open", self.index_path)
-                self._opened = current
-                return
-            # the old store is left to the searches still running on it (closed when they drop it)
-            self._store, self._searcher, self._opened = store, Searcher(store, self._embedder), current
-            log.info("index %s reopened (replaced on disk)", self.index_path)
-            if self.warm_up:
-                threading.Thread(target=_warm, args=(self._searcher,), name="warm-up", daemon=True).start()
-            self._start_embedding(store)  # an index swapped in without all its vectors (an interrupted ingest, say)
+        assert self.index_path is not None
+        if self._opened == current or self._store is None:  # another thread swapped it, or the handle closed
+            return
+        try:
+            store = CorpusStore(self.index_path)
+        except CorpusError:
+            log.warning("the index %s was replaced by a file that cannot be opened; keeping the one open", self.index_path)
+            self._opened = current
+            return
+        # the old store is left to the searches still running on it (closed when they drop it)
+        self._store, self._searcher, self._opened = store, Searcher(store, self._embedder), current
+        log.info("index %s reopened (replaced on disk)", self.index_path)
+        if self.warm_up:
+            threading.Thread(target=_warm, args=(self._searcher,), name="warm-up", daemon=True).start()
+        self._start_embedding(store)  # an index swapped in without all its vectors (an interrupted ingest, say)
 
     def prepare(self) -> None:
         """Bring the index up to date without opening it (before worker processes fork: none of

@@ -286,9 +286,13 @@ async def answering_every_request(
     async def relay_reads() -> None:
         async with reads_in:
             async for item in read_stream:
-                if isinstance(item, Exception) and (reply := unreadable_reply(item)) is not None:
-                    log.warning("unreadable message on stdin: answered %d %s", reply.error.code, reply.error.message.split(";")[0])
-                    await write_stream.send(SessionMessage(reply))
+                if isinstance(item, Exception):
+                    reply = unreadable_reply(item)
+                    if reply is None:
+                        log.warning("unreadable message on stdin (a malformed response?): dropped")
+                    else:
+                        log.warning("unreadable message on stdin: answered %d %s", reply.error.code, reply.error.message.split(";")[0])
+                        await write_stream.send(SessionMessage(reply))
                     continue
                 if isinstance(item, SessionMessage):
                     message = item.message

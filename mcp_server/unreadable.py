@@ -38,8 +38,9 @@ def _parsed_leniently(text: str) -> object:
 
 
 def unreadable_reply(error: Exception) -> JSONRPCError | None:
-    """The error reply for a line the transport could not read as a message; None for an
-    error that is not about the line itself (nothing to answer)."""
+    """The error reply for a line the transport could not read as a message; None when there is
+    nothing to answer: an error that is not about the line itself, or a malformed response (JSON-RPC
+    never answers a response)."""
     if not isinstance(error, ValidationError) or not error.errors():
         return None
     first = error.errors()[0]
@@ -52,5 +53,7 @@ def unreadable_reply(error: Exception) -> JSONRPCError | None:
         )
     # Each error is at a field of one kind of message; one that misses a field carries the whole object.
     whole = next((found["input"] for found in error.errors() if isinstance(found.get("input"), dict | list)), None)
+    if isinstance(whole, dict) and "method" not in whole and ("result" in whole or "error" in whole):
+        return None  # a malformed response of the client's: answering it would be a second reply to the server's own id
     what = "batches (JSON arrays) are not supported" if isinstance(whole, list) else f"expected {_SHAPE}"
     return JSONRPCError(jsonrpc="2.0", id=_id_of(whole), error=ErrorData(code=INVALID_REQUEST, message=f"Invalid Request: {what}"))

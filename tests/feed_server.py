@@ -8,6 +8,7 @@
     /huge/streamed...     streams without a length until the client hangs up
     /loop/...             redirects to itself
     /slow/...             answers after `slow_seconds`
+    /drip/...             sends a few bytes every 0.05 s, for a minute at most
     /flaky/NAME           503 the first time, then the file
     /media/...            audio/mpeg
 Every request is recorded (`hits`: path -> count; `conditional`: paths asked with If-None-Match).
@@ -125,6 +126,18 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(200, b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nlate\n", "text/vtt")
             except (BrokenPipeError, ConnectionResetError):
                 return None
+        if path.startswith("/drip/"):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/vtt")
+            self.end_headers()
+            try:
+                for _ in range(1200):
+                    self.wfile.write(b"WEBVTT\n")
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return None
         if path.startswith("/media/"):
             return self._send(200, b"ID3" + b"\x00" * 64, "audio/mpeg")
         return self._send(404, b"not found")

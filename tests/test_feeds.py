@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -330,3 +331,11 @@ def test_a_transcript_that_names_speakers_beats_captions_without_voices(tmp_path
         assert ingest_feed(str(folder / "feed.xml"), tmp_path / "corpus", fetcher).added == ["voices-v-1"]
     sidecar = json.loads((tmp_path / "corpus" / "voices-v-1" / "episode.json").read_text())
     assert sidecar["sources"] == [{"path": "transcript.srt", "format": "srt", "language": "en"}]
+
+
+def test_a_body_that_drips_in_is_cut_off_at_the_total_deadline(server: FeedServer) -> None:
+    limits = FetchLimits(timeout=0.5, total=0.4, retries=0)  # each byte comes well within the timeout
+    started = time.monotonic()
+    with Fetcher(limits) as fetcher, pytest.raises(FetchFailed, match=r"too slow: still sending after 0.4 s"):
+        fetcher.get(server.url("/drip/transcript.vtt"), max_bytes=10_000_000, accepted=("text/",))
+    assert time.monotonic() - started < 5

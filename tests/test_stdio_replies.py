@@ -70,7 +70,8 @@ UNREADABLE = [  # (line, the id answered, the JSON-RPC code)
 @pytest.mark.parametrize("piped", [False, True], ids=["file", "pipe"])
 def test_unreadable_lines_are_answered_and_the_rest_still_served(tmp_path: Path, piped: bool) -> None:
     ping = {"jsonrpc": "2.0", "id": 99, "method": "ping"}
-    lines = [json.dumps(REQUESTS[0]), json.dumps(REQUESTS[1]), *(line for line, _, _ in UNREADABLE), json.dumps(ping)]
+    malformed_response = '{"jsonrpc": "2.0", "id": 99, "result": 5}'  # the client's: never answered (99 gets one reply)
+    lines = [json.dumps(REQUESTS[0]), json.dumps(REQUESTS[1]), *(line for line, _, _ in UNREADABLE), malformed_response, json.dumps(ping)]
     command = [sys.executable, "-m", "mcp_server", "--log-level", "WARNING"]
     env = {**os.environ, "PODCAST_CORPUS_INDEX": str(tmp_path / "index.sqlite")}
     payload = "".join(line + "\n" for line in lines).encode()
@@ -91,4 +92,5 @@ def test_unreadable_lines_are_answered_and_the_rest_still_served(tmp_path: Path,
         assert '"method"' in reply["error"]["message"] or "batches" in reply["error"]["message"], reply
     assert replies[-1] == {"jsonrpc": "2.0", "id": 99, "result": {}}
     errors = done.stderr.decode()
-    assert errors.count("unreadable message on stdin") == len(UNREADABLE) and "Traceback" not in errors
+    assert errors.count("unreadable message on stdin: answered") == len(UNREADABLE) and "Traceback" not in errors
+    assert errors.count("unreadable message on stdin (a malformed response?): dropped") == 1

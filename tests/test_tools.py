@@ -110,3 +110,25 @@ async def test_bad_arguments_are_tool_errors(client: Client) -> None:
                        ("search_transcript", {"query": "x", "cursor": "@@"}), ("get_speaker_turns", {"speaker": "swyx", "start": "soon"})]:
         result = await client.call_tool(name, args)
         assert result.is_error, (name, args)
+
+
+async def test_a_search_asked_before_is_answered_without_a_thread_hop(handle: CorpusHandle, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mcp_server import tools
+
+    assert handle.inline is False  # as over HTTP: a new search runs in a worker thread
+    hops: list[str] = []
+    real = tools.to_thread.run_sync
+
+    async def counting(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append("hop")
+        return await real(fn, *args, **kwargs)
+
+    monkeypatch.setattr(tools.to_thread, "run_sync", counting)
+    async with Client(create_server(handle=handle)) as connected:
+        arguments = {"query": "Apps SDK", "limit": 3}
+        first = await connected.call_tool("search_transcript", arguments)
+        assert len(hops) == 1
+        again = await connected.call_tool("search_transcript", arguments)
+        assert len(hops) == 1 and again.structured_content == first.structured_content  # the kept result, on the loop
+        await connected.call_tool("search_transcript", {**arguments, "limit": 4})  # another call: searched in a thread
+        assert len(hops) == 2

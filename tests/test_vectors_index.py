@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -172,4 +174,37 @@ def test_a_kept_result_is_not_answered_from_an_index_replaced_since(tmp_path: Pa
     swapped = handle.searcher
     assert swapped is not opened and handle.opened_searcher is swapped and swapped.recent("evaluation") is None
     assert {h.episode_id for h in swapped.search("evaluation", limit=50).hits} - {h.episode_id for h in first.hits}
+    handle.close()
+
+
+def test_no_kept_answer_comes_from_the_old_index_while_the_new_one_opens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import corpus.store as store_module
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index.sqlite"
+    ingest([FIXTURES / "interview.json"], corpus, index)
+    handle = CorpusHandle(corpus, index, warm_up=False, embed_missing=False)
+    handle.searcher.search("evaluation")
+    old = handle.opened_searcher
+    assert old is not None
+    ingest([FIXTURES / "talk.vtt"], corpus, index)
+    time.sleep(1.05)  # the once-a-second check is due again (the default interval, not patched)
+    opening, release = threading.Event(), threading.Event()
+    real = store_module.CorpusStore
+
+    class SlowToOpen(real):  # type: ignore[misc, valid-type]
+        def __init__(self, path: Path) -> None:
+            opening.set()
+            release.wait(10)
+            super().__init__(path)
+
+    monkeypatch.setattr(store_module, "CorpusStore", SlowToOpen)
+    swapper = threading.Thread(target=lambda: handle.searcher)
+    swapper.start()
+    try:
+        assert opening.wait(10)
+        assert handle.opened_searcher is None  # the new index is opening: nothing kept is answered meanwhile
+    finally:
+        release.set()
+        swapper.join(10)
+    assert handle.opened_searcher not in (None, old)
     handle.close()

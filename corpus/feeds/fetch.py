@@ -1,12 +1,12 @@
 """A bounded HTTP client for feeds and what they link to (httpx).
 
 Every request: http or https only; a timeout (connect, read, write and pool, each
-`FetchLimits.timeout` seconds); at most `redirects` redirects; a size cap read as the
-body streams in (a declared Content-Length over it is refused before any byte is
-read; a compressed body counts decompressed); a content type checked against what
-the caller expects; retries with exponential backoff on connection failures,
-timeouts, 429 and 5xx, never on other answers. Conditional requests (ETag,
-Last-Modified) answer 304 with an empty body.
+`FetchLimits.timeout` seconds) and a deadline for the whole body (`FetchLimits.total`);
+at most `redirects` redirects; a size cap read as the body streams in (a declared
+Content-Length over it is refused before any byte is read; a compressed body counts
+decompressed); a content type checked against what the caller expects; retries with
+exponential backoff on connection failures, timeouts, 429 and 5xx, never on other
+answers. Conditional requests (ETag, Last-Modified) answer 304 with an empty body.
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ class FetchFailed(Exception):
 @dataclass(frozen=True)
 class FetchLimits:
     timeout: float = 20.0
+    total: float = 300.0
+    """Seconds one response may take in all: a server that drips bytes just faster than `timeout`
+    would otherwise hold the run up for as long as it likes."""
     feed_bytes: int = 20 * 1024 * 1024
     transcript_bytes: int = 20 * 1024 * 1024
     chapters_bytes: int = 2 * 1024 * 1024
@@ -153,10 +156,13 @@ class Fetcher:
                     raise FetchFailed(final, f"too large: {int(declared):,} bytes declared, the limit is {max_bytes:,}")
                 chunks: list[bytes] = []
                 size = 0
+                deadline = time.monotonic() + self.limits.total
                 for chunk in response.iter_bytes():
                     size += len(chunk)
                     if size > max_bytes:
                         raise FetchFailed(final, f"too large: more than the limit of {max_bytes:,} bytes")
+                    if time.monotonic() > deadline:
+                        raise FetchFailed(final, f"too slow: still sending after {self.limits.total:g} s")
                     chunks.append(chunk)
                 return Fetched(
                     final, 200, b"".join(chunks), content_type, response.headers.get("etag"), response.headers.get("last-modified")
