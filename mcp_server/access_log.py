@@ -5,7 +5,8 @@
 The body is looked at as it passes to the app (nothing is buffered or delayed) and parsed only
 when INFO is on for this logger and the body is small; each request costs one logger call.
 `quiet_sdk()` lowers the SDK's per-request INFO noise ("Terminating session: None" on every
-stateless request) to WARNING.
+stateless request) to WARNING unless the log level is DEBUG. What the client sent (path, method,
+tool name) is logged clipped and with control characters escaped, so it cannot forge log lines.
 """
 
 from __future__ import annotations
@@ -23,9 +24,24 @@ PER_REQUEST_SDK_LOGGERS = ("mcp.server.streamable_http",)
 NAMED = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
 
 
+PATH_LIMIT = 200
+
+
 def quiet_sdk() -> None:
+    """Only when our level is INFO or above: under DEBUG the SDK's lines are wanted."""
+    if logging.getLogger().getEffectiveLevel() < logging.INFO:
+        return
     for name in PER_REQUEST_SDK_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def clean(text: str, limit: int) -> str:
+    """`text` clipped to `limit` characters, with control and other unprintable characters
+    escaped (`\\n`, `\\x1b`, `\\u2028`): what a client sends cannot forge a log line."""
+    clipped = text[:limit]
+    if not clipped.isprintable():
+        clipped = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in clipped)
+    return clipped + ("…" if len(text) > limit else "")
 
 
 def describe(body: bytes) -> str:
@@ -38,12 +54,12 @@ def describe(body: bytes) -> str:
         return "-"
     if not isinstance(message, dict) or not isinstance(message.get("method"), str):
         return "-"
-    method: str = message["method"][:64]
+    method: str = message["method"]
     params = message.get("params")
     key = NAMED.get(method)
     if key is not None and isinstance(params, dict) and isinstance(params.get(key), str):
-        return f"{method} {params[key][:100]}"
-    return method
+        return f"{method} {clean(params[key], 100)}"
+    return clean(method, 64)
 
 
 class AccessLog:
@@ -73,5 +89,5 @@ class AccessLog:
         try:
             await self.app(scope, peek, watch)
         finally:
-            log.info("%s %s %s %d %.1f ms", scope.get("method"), scope.get("path"), describe(bytes(body)), status,
-                     (time.perf_counter() - started) * 1000)
+            method, path = clean(str(scope.get("method")), 16), clean(scope.get("path", ""), PATH_LIMIT)
+            log.info("%s %s %s %d %.1f ms", method, path, describe(bytes(body)), status, (time.perf_counter() - started) * 1000)

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from corpus.locations import BUNDLED_CORPUS
 from corpus.semantic.embedder import SEMANTIC_ENV
@@ -113,8 +114,13 @@ def _serve(args: argparse.Namespace) -> int:
     if isinstance(oauth, str):
         print(f"error: {oauth}", file=sys.stderr)
         return 2
+    corpus = _serve_corpus(args.corpus)
+    if not corpus.is_dir():
+        source = "--corpus" if args.corpus is not None else f"${SERVE_DIR_ENV}"
+        print(f"error: the corpus folder {corpus} does not exist ({source}; make one with 'podcast-corpus-mcp ingest')", file=sys.stderr)
+        return 2
     # Over stdio the tools answer on the event loop once the index is open; over HTTP, in worker threads.
-    handle = CorpusHandle(_serve_corpus(args.corpus), args.index, inline=not args.http)
+    handle = CorpusHandle(corpus, args.index, inline=not args.http)
     server = create_server(handle=handle)
     if args.http:
         from mcp_server.http import serve_http
@@ -149,14 +155,20 @@ def _oauth_settings(args: argparse.Namespace) -> OAuthSettings | str | None:
     if not args.http:
         return "--auth-issuer is for HTTP mode (serve --http); over stdio the client runs the server itself"
     from mcp_server.http import TOKEN_ENV, env_allowed_hosts
-    from mcp_server.oauth import OAuthSettings, default_resource
+    from mcp_server.oauth import OAuthSettings, default_resource, url_problem
 
     if os.environ.get(TOKEN_ENV):
         return f"choose one: ${TOKEN_ENV} (a static token) or --auth-issuer (OAuth)"
-    for name, url in (("--auth-issuer", args.auth_issuer), ("--auth-audience", args.auth_audience)):
-        if url is not None and not url.startswith(("https://", "http://")):
-            return f"{name} must be an http(s) URL, not {url!r}"
+    for name, url, need_https in (("--auth-issuer", args.auth_issuer, True), ("--auth-audience", args.auth_audience, False)):
+        problem = None if url is None else url_problem(url, need_https=need_https)
+        if problem is not None:
+            return f"{name} {url!r} {problem}"
     resource = args.auth_audience or default_resource(args.host, args.port, [*args.allowed_host, *env_allowed_hosts()])
+    if args.auth_audience is None and urlsplit(resource).hostname in ("0.0.0.0", "::"):  # noqa: S104
+        logging.getLogger("mcp_server.oauth").warning(
+            "OAuth: the resource URL tokens must name is %s, which no client uses; "
+            "pass --auth-audience https://PUBLIC-NAME/mcp (or --allowed-host PUBLIC-NAME)", resource,
+        )
     logging.getLogger("mcp_server.oauth").info(
         "OAuth: tokens from %s for resource %s%s", args.auth_issuer, resource,
         f" with scope {' '.join(args.auth_scope)}" if args.auth_scope else "",
