@@ -29,9 +29,11 @@ RETRIED_STATUS = frozenset({429, 500, 502, 503, 504})
 class FetchFailed(Exception):
     """A request that did not give a usable body; the message says why (for FeedError)."""
 
-    def __init__(self, url: str, reason: str) -> None:
+    def __init__(self, url: str, reason: str, *, transient: bool = False) -> None:
         self.url = url
         self.reason = reason
+        self.transient = transient
+        """A timeout, a connection failure, a 429 or a 5xx, still there after the retries: a later run may get past it."""
         super().__init__(reason)
 
 
@@ -132,7 +134,7 @@ class Fetcher:
                 return self._once(url, headers, max_bytes, accepted)
             except _Retry as retry:
                 if attempt >= self.limits.retries:
-                    raise FetchFailed(url, f"{retry.reason} (after {attempt + 1} attempts)") from None
+                    raise FetchFailed(url, f"{retry.reason} (after {attempt + 1} attempts)", transient=True) from None
                 delay = self.limits.backoff * (2**attempt)
                 attempt += 1
                 self.sleep(delay)
@@ -171,6 +173,8 @@ class Fetcher:
             raise FetchFailed(url, f"more than {self.limits.redirects} redirects (a redirect loop?)") from None
         except httpx.UnsupportedProtocol as exc:
             raise FetchFailed(url, f"redirected to a URL that is not http or https ({exc})") from None
+        except httpx.InvalidURL as exc:  # not an HTTPError: e.g. a redirect to data: or javascript:
+            raise FetchFailed(url, f"redirected to a URL that cannot be fetched ({exc})") from None
         except httpx.TimeoutException:
             raise _Retry(f"timed out after {self.limits.timeout:g} s") from None
         except httpx.TransportError as exc:
