@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +14,7 @@ from corpus.feeds.chapters import parse_chapters
 from corpus.feeds.choose import candidates, format_of
 from corpus.feeds.feed import TranscriptLink, language_code, parse_duration, parse_feed
 from corpus.feeds.fetch import FetchFailed, check_url
+from corpus.feeds.run import FeedReport, ingest_feed
 from corpus.feeds.state import FeedRecord, FeedState, IngestedEpisode, load_state, save_state
 from corpus.feeds.to_corpus import episode_id, feed_slug, write_episode
 from corpus.parse import parse_file
@@ -173,3 +175,137 @@ def test_entities_are_refused_only_where_a_dtd_can_be() -> None:
     padded = b'<?xml version="1.0"?>' + b"<!-- padding -->" * 10_000 + b'<!DOCTYPE rss [<!ENTITY x "y">]><rss version="2.0"/>'
     with pytest.raises(FeedError, match="XML entities"):
         parse_feed(padded, "padded")
+
+
+# --- review fixes: local feeds ingested end to end ---------------------------------------------
+
+VTT = (FIXTURES / "ep5.vtt").read_bytes()
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+
+
+def local_feed(folder: Path, title: str | None, items: str, files: dict[str, bytes] | None = None, name: str = "feed.xml") -> str:
+    """A feed file in `folder` (with its transcript files beside it); its path, as `ingest --feed` takes it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for file_name, data in (files or {}).items():
+        (folder / file_name).write_bytes(data)
+    head = f"<title>{title}</title>" if title is not None else ""
+    (folder / name).write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:podcast="{PODCAST_NS}"><channel>{head}'
+        f"<language>en</language>{items}</channel></rss>", encoding="utf-8")
+    return str(folder / name)
+
+
+def item(guid: str, *transcripts: str, chapters: str | None = None, date: str = "Mon, 06 Jan 2025 09:00:00 GMT") -> str:
+    links = "".join(f'<podcast:transcript url="{url}" type="{kind}"{f" language={chr(34)}{lang}{chr(34)}" if lang else ""}/>'
+                    for url, kind, lang in (t.split("|") + [""] * (3 - len(t.split("|"))) for t in transcripts))
+    extra = f'<podcast:chapters url="{chapters}" type="application/json+chapters"/>' if chapters else ""
+    return f"<item><title>Episode {guid}</title><guid>{guid}</guid><pubDate>{date}</pubDate>{links}{extra}</item>"
+
+
+def ingest_local(source: str, corpus: Path, **options: object) -> FeedReport:
+    from corpus.feeds.fetch import Fetcher, FetchLimits
+
+    with Fetcher(FetchLimits(timeout=0.5, retries=0, backoff=0.0)) as fetcher:
+        return ingest_feed(source, corpus, fetcher, **options)  # type: ignore[arg-type]
+
+
+def hand_made(corpus: Path, identity: str) -> Path:
+    folder = corpus / identity
+    folder.mkdir(parents=True)
+    (folder / "transcript.vtt").write_bytes(VTT)
+    (folder / SIDECAR_NAME).write_text(json.dumps({"id": identity, "title": "Mine", "sources": [{"path": "transcript.vtt"}]}))
+    return folder
+
+
+def test_a_hand_made_folder_with_the_feeds_id_is_never_overwritten(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    mine = hand_made(corpus, "notes-1")
+    source = local_feed(tmp_path / "feed", "Notes", item("1", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    report = ingest_local(source, corpus)
+    assert not report.errors and len(report.added) == 1 and report.added[0] != "notes-1"
+    assert report.added[0].startswith("notes-")
+    assert read_sidecar(mine / SIDECAR_NAME).title == "Mine" and (mine / "transcript.vtt").read_bytes() == VTT
+    assert read_sidecar(corpus / report.added[0] / SIDECAR_NAME).guid == "1"
+    again = ingest_local(source, corpus)
+    assert (again.skipped, again.added, again.updated, again.errors) == (1, [], [], [])  # the same id: no flip-flop
+    assert read_sidecar(mine / SIDECAR_NAME).title == "Mine"
+
+
+def test_two_feeds_whose_ids_run_together_keep_their_own_episodes(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    tech = local_feed(tmp_path / "a", "Tech", item("talk-5", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    tech_talk = local_feed(tmp_path / "b", "Tech Talk", item("5", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    first, second = ingest_local(tech, corpus), ingest_local(tech_talk, corpus)
+    assert first.added == ["tech-talk-5"] and len(second.added) == 1 and second.added[0] != "tech-talk-5"
+    for _ in range(2):
+        assert ingest_local(tech, corpus).skipped == 1 and ingest_local(tech_talk, corpus).skipped == 1
+    owners = {read_sidecar(p / SIDECAR_NAME).guid for p in corpus.iterdir() if p.is_dir()}
+    assert owners == {"talk-5", "5"}
+    assert read_sidecar(corpus / "tech-talk-5" / SIDECAR_NAME).feed == tech
+
+
+def test_an_episode_whose_folder_was_replaced_by_a_hand_made_one_is_not_written_over_it(tmp_path: Path) -> None:
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    source = local_feed(tmp_path / "feed", "Notes", item("1", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    assert ingest_local(source, corpus).added == ["notes-1"]
+    shutil.rmtree(corpus / "notes-1")
+    hand_made(corpus, "notes-1")
+    report = ingest_local(source, corpus)
+    assert len(report.added) == 1 and report.added[0] != "notes-1"
+    assert read_sidecar(corpus / "notes-1" / SIDECAR_NAME).title == "Mine"
+
+
+def test_hostile_transcripts_and_chapters_fail_only_their_candidate_or_episode(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    deep = b"[" * 100_000
+    items = (item("a", "bad.html|text/html", "t.txt|text/plain")  # the HTML parser asserts on `<![:`: the text is taken
+             + item("b", "deep.json|application/json")  # nested beyond the recursion limit: this episode fails
+             + item("c", "t.vtt|text/vtt", chapters="deep.chapters.json"))  # chapters skipped, episode kept
+    source = local_feed(tmp_path / "feed", "Hostile", items,
+                        {"bad.html": b"<html><body><p>Ann: hi</p><![: x</body></html>", "t.vtt": VTT, "deep.json": deep,
+                         "deep.chapters.json": deep, "t.txt": (FIXTURES / "ep1.txt").read_bytes()})
+    report = ingest_local(source, corpus)
+    assert sorted(report.added) == ["hostile-a", "hostile-c"]
+    assert [(e.guid, e.url) for e in report.errors] == [("b", "deep.json")]
+    assert "RecursionError" in str(report.errors[0]) and f"feed {source}" in str(report.errors[0])
+    assert any("episode a: took t.txt instead: bad.html: not a readable html transcript: AssertionError" in w for w in report.warnings)
+    assert any("episode c: deep.chapters.json: chapters skipped: chapters are not readable: RecursionError" in w for w in report.warnings)
+
+
+def test_an_unexpected_error_fails_one_episode_or_one_feed_not_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import corpus.feeds.run as run
+
+    corpus = tmp_path / "corpus"
+    source = local_feed(tmp_path / "feed", "Odd", item("a", "t.vtt|text/vtt") + item("b", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    real = run.episode_spec
+
+    def spec_failing_for_a(*args: Any) -> EpisodeSpec:
+        if args[2].guid == "a":
+            raise RuntimeError("boom")
+        return real(*args)
+
+    monkeypatch.setattr(run, "episode_spec", spec_failing_for_a)
+    report = ingest_local(source, corpus)
+    assert report.added == ["odd-b"] and [(e.guid, e.reason) for e in report.errors] == [
+        ("a", "stopped by an unexpected error (RuntimeError: boom)")]
+
+    def broken_parse(data: bytes, feed: str) -> None:
+        raise RecursionError("deep")
+
+    monkeypatch.setattr(run, "parse_feed", broken_parse)
+    failed = ingest_local(source, corpus)
+    assert [str(e) for e in failed.errors] == [f"feed {source}: stopped by an unexpected error (RecursionError: deep)"]
+
+
+def test_a_state_file_that_cannot_be_saved_fails_the_feed_with_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import corpus.feeds.run as run
+
+    def full_disk(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(run, "save_record", full_disk)
+    source = local_feed(tmp_path / "feed", "Full", item("a", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    report = ingest_local(source, tmp_path / "corpus")
+    assert report.errors and all("No space left on device" in str(e) for e in report.errors)
