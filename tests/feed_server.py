@@ -7,6 +7,7 @@
     /huge/declared...     declares a Content-Length of 1 GB
     /huge/streamed...     streams without a length until the client hangs up
     /loop/...             redirects to itself
+    /to-data/, /to-js/    redirect to a data: and a javascript: URL
     /slow/...             answers after `slow_seconds`
     /drip/...             sends a few bytes every 0.05 s, for a minute at most
     /flaky/NAME           503 the first time, then the file
@@ -118,6 +119,10 @@ class _Handler(BaseHTTPRequestHandler):
             except (BrokenPipeError, ConnectionResetError):
                 pass
             return None
+        if path.startswith("/to-data/"):
+            return self._send(302, headers={"Location": "data:text/plain,hello"})
+        if path.startswith("/to-js/"):
+            return self._send(302, headers={"Location": "javascript:alert(1)"})
         if path.startswith("/loop/"):
             return self._send(302, headers={"Location": path})
         if path.startswith("/slow/"):

@@ -264,7 +264,46 @@ def test_limit_and_since_pick_the_newest(server: FeedServer, tmp_path: Path) -> 
     with Fetcher(FAST) as fetcher:
         assert ingest_feed(server.url("/feeds/good.xml"), tmp_path / "a", fetcher, limit=1).added == [EP1]
         since = ingest_feed(server.url("/feeds/good.xml"), tmp_path / "b", fetcher, since=date(2025, 2, 1))
+        rest = ingest_feed(server.url("/feeds/good.xml"), tmp_path / "a", fetcher)  # a limited run kept no ETag
+        rest_since = ingest_feed(server.url("/feeds/good.xml"), tmp_path / "b", fetcher)
     assert since.added == [EP1, EP2]
+    assert not rest.not_modified and len(rest.added) == 2 and rest.skipped == 1 and EP2 in rest.added
+    assert not rest_since.not_modified and len(rest_since.added) == 1 and rest_since.skipped == 2
+    assert load_state(tmp_path / "a").feeds[server.url("/feeds/good.xml")].etag is not None  # that run was complete
+
+
+def test_a_redirect_to_a_url_that_cannot_be_fetched_is_a_fetch_failure(server: FeedServer) -> None:
+    with Fetcher(FAST) as fetcher:
+        for path in ("/to-data/x.vtt", "/to-js/x.vtt"):
+            with pytest.raises(FetchFailed, match="redirected to a URL"):
+                fetcher.get(server.url(path), max_bytes=10_000, accepted=("text/",))
+
+
+def test_what_failed_for_a_while_is_fetched_again_next_run(server: FeedServer, tmp_path: Path) -> None:
+    """Chapters and a translation that met a 503: the run keeps no ETag, and the next one gets them."""
+    feed = server.url("/feeds/retry.xml")
+    with Fetcher(FAST) as fetcher:
+        first = ingest_feed(feed, tmp_path, fetcher)
+        assert first.added == ["retry-radio-rr-1"] and not first.errors and len(first.warnings) == 2
+        assert load_state(tmp_path).feeds[feed].etag is None
+        second = ingest_feed(feed, tmp_path, fetcher)
+        third = ingest_feed(feed, tmp_path, fetcher)
+    assert not second.not_modified and second.updated == ["retry-radio-rr-1"] and not second.warnings
+    sidecar = json.loads((tmp_path / "retry-radio-rr-1" / "episode.json").read_text())
+    assert len(sidecar["chapters"]) == 3 and {s["language"] for s in sidecar["sources"]} == {"en", "ko"}
+    assert third.not_modified
+
+
+def test_a_private_feeds_token_stays_in_the_feed_list(server: FeedServer, tmp_path: Path) -> None:
+    private = server.url("/feeds/good.xml?token=s3cret").replace("http://", "http://me:pw@")
+    with Fetcher(FAST) as fetcher:
+        report = ingest_feed(private, tmp_path, fetcher)
+    assert len(report.added) == 3
+    for folder in report.added:
+        text = (tmp_path / folder / "episode.json").read_text()
+        assert "s3cret" not in text and "pw@" not in text
+        assert json.loads(text)["feed"] == server.url("/feeds/good.xml")
+    assert list(load_state(tmp_path).feeds) == [private]  # the full URL, for the next run
 
 
 def test_a_local_feed_file_reads_files_beside_it(tmp_path: Path) -> None:
