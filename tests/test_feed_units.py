@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -309,3 +310,154 @@ def test_a_state_file_that_cannot_be_saved_fails_the_feed_with_a_message(tmp_pat
     source = local_feed(tmp_path / "feed", "Full", item("a", "t.vtt|text/vtt"), {"t.vtt": VTT})
     report = ingest_local(source, tmp_path / "corpus")
     assert report.errors and all("No space left on device" in str(e) for e in report.errors)
+
+
+def test_the_transcript_url_recorded_is_the_one_used(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    source = local_feed(tmp_path / "feed", "Fallback", item("a", "gone.json|application/json", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    first = ingest_local(source, corpus)
+    assert first.added == ["fallback-a"] and any("took t.vtt instead: gone.json: no such file" in w for w in first.warnings)
+    held = load_state(corpus).feeds[source].episodes["a"]
+    assert (held.transcript, held.retry) == ("t.vtt", False)  # a missing file: not a failure a retry would fix
+    assert ingest_local(source, corpus).skipped == 1
+
+
+def test_an_interrupted_write_leaves_the_old_episode_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import corpus.feeds.to_corpus as to_corpus
+    from corpus.load import load_episode
+
+    spec = EpisodeSpec(id="show-1", title="One", sources=(SourceSpec(path="transcript.vtt", format="webvtt"),))
+    write_episode(tmp_path, spec, {"transcript.vtt": VTT})
+    real = os.replace
+
+    def killed_at_the_sidecar(src: Any, dst: Any) -> None:
+        if Path(dst).name == SIDECAR_NAME:
+            raise OSError(5, "killed")
+        real(src, dst)
+
+    monkeypatch.setattr(to_corpus.os, "replace", killed_at_the_sidecar)
+    newer = VTT.replace(b"lighthouses", b"harbours")
+    with pytest.raises(OSError, match="killed"):
+        write_episode(tmp_path, spec.model_copy(update={"title": "Two"}), {"transcript.vtt": newer})
+    monkeypatch.setattr(to_corpus.os, "replace", real)
+    loaded = load_episode(tmp_path / "show-1")  # the old sidecar, and the file it names, as they were
+    assert loaded.episode.title == "One" and "lighthouses" in loaded.episode.turns[0].text["en"]
+    write_episode(tmp_path, spec.model_copy(update={"title": "Two"}), {"transcript.vtt": newer})
+    again = load_episode(tmp_path / "show-1")
+    assert again.episode.title == "Two" and "harbours" in again.episode.turns[0].text["en"]
+    assert [p.name for p in (tmp_path / "show-1").iterdir() if p.name != SIDECAR_NAME] == [again.episode.sources[0].path.split("/")[-1]]
+
+
+def test_leftovers_of_an_interrupted_run_are_swept(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    source = local_feed(tmp_path / "feed", "Sweep", item("a", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    assert ingest_local(source, corpus).added == ["sweep-a"]
+    for name in (".sweep-b.123.new", ".sweep-a.456.old"):
+        (corpus / name).mkdir()
+        (corpus / name / "episode.json.part").write_text("{}")
+    (corpus / "sweep-a" / ".transcript.vtt.789.tmp").write_bytes(b"half")
+    assert ingest_local(source, corpus).skipped == 1
+    assert sorted(p.name for p in corpus.iterdir()) == ["feeds.json", "sweep-a"]
+    assert sorted(p.name for p in (corpus / "sweep-a").iterdir()) == [SIDECAR_NAME, "transcript.vtt"]
+
+
+def test_an_episode_whose_folder_is_gone_is_fetched_again_when_the_feed_is(tmp_path: Path) -> None:
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    source = local_feed(tmp_path / "feed", "Gone", item("a", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    ingest_local(source, corpus)
+    shutil.rmtree(corpus / "gone-a")
+    assert ingest_local(source, corpus).added == ["gone-a"] and (corpus / "gone-a" / SIDECAR_NAME).is_file()
+
+
+def billion_laughs(encoding: str) -> bytes:
+    levels = "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10))
+    text = (f'<?xml version="1.0" encoding="{encoding}"?><!DOCTYPE rss [<!ENTITY l0 "lol">{levels}]>'
+            '<rss version="2.0"><channel><title>&l9;</title><item><guid>1</guid></item></channel></rss>')
+    return text.encode(encoding)
+
+
+def test_entity_declarations_are_refused_in_any_encoding_and_behind_any_comment() -> None:
+    for data in (billion_laughs("utf-16"), billion_laughs("utf-16-le"), billion_laughs("utf-8"),
+                 b'<?xml version="1.0"?><!DOCTYPE rss [<!-- <rss> --><!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+                 b'<rss version="2.0"><channel><title>&b;</title><item><guid>1</guid></item></channel></rss>',
+                 b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "x">]><rss version="2.0"><channel><title>&a; &nbsp; Q&A'
+                 b"</title><item><guid>1</guid></item></channel></rss>"):  # not well-formed too
+        with pytest.raises(FeedError, match="declares XML entities"):
+            parse_feed(data, "bomb")
+
+
+def test_a_feed_with_common_xml_mistakes_keeps_its_transcripts() -> None:
+    data = (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:pod="{PODCAST_NS}"><channel>'
+            "<title>Q&A&nbsp;Hour</title><pod:person>Jane Host</pod:person>"
+            '<item><title>Caf\xe9</title><guid><![CDATA[qa-1]]></guid><pod:transcript url="https://x/1.vtt" type="text/vtt"/>'
+            '<pod:chapters url="https://x/1.chapters.json" type="application/json+chapters"></pod:chapters></item>'
+            '<item><title>Two &amp; more</title><guid>qa-2</guid><pod:transcript url="https://x/2.srt" type="application/x-subrip" '
+            'language="ko"/><pod:person role="guest">Ann Guest</pod:person></item></channel></rss>').encode("latin-1")
+    feed = parse_feed(data, "sloppy")
+    assert not feed.warnings and not feed.partial
+    one, two = feed.episodes
+    assert (one.guid, [t.url for t in one.transcripts], one.chapters_url) == ("qa-1", ["https://x/1.vtt"], "https://x/1.chapters.json")
+    assert [p.name for p in one.persons] == ["Jane Host"]  # the channel's
+    assert (two.guid, [(t.url, t.language) for t in two.transcripts], [p.name for p in two.persons]) == (
+        "qa-2", [("https://x/2.srt", "ko")], ["Ann Guest"])
+
+
+def test_a_feed_whose_tags_cannot_be_read_at_all_is_marked_partial() -> None:
+    data = f'<rss version="2.0" xmlns:podcast="{PODCAST_NS}"><channel><title>T</title><item><guid>1</guid></item><![: </channel></rss>'
+    feed = parse_feed(data.encode(), "odd")
+    assert feed.partial and "could not be read" in feed.warnings[0]
+
+
+def test_an_episode_in_more_languages_than_an_index_holds_keeps_the_first(tmp_path: Path) -> None:
+    from corpus.index.build import build_index
+    from corpus.index.schema import SLOTS
+
+    corpus = tmp_path / "corpus"
+    languages = ["en", "ko", "de", "fr", "es", "it", "ja", "pt", "nl", "sv"]
+    links = [f"t.{lang}.vtt|text/vtt|{lang}" for lang in languages]
+    source = local_feed(tmp_path / "feed", "Polyglot", item("a", *links), {f"t.{lang}.vtt": VTT for lang in languages})
+    report = ingest_local(source, corpus)
+    assert report.added == ["polyglot-a"] and not report.errors
+    assert any(f"10 languages, an index holds {SLOTS} at most; translations skipped: nl, sv" in w for w in report.warnings)
+    spec = read_sidecar(corpus / "polyglot-a" / SIDECAR_NAME)
+    assert [s.language for s in spec.sources] == languages[:SLOTS]
+    build_index(corpus, tmp_path / "index.sqlite")  # no "the index holds 8 languages already"
+
+
+def test_two_runs_take_turns_and_keep_each_others_feeds(tmp_path: Path) -> None:
+    import threading
+
+    from corpus.feeds.state import feed_lock, save_record
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    source = local_feed(tmp_path / "feed", "Turns", item("a", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    results: list[FeedReport] = []
+    with feed_lock(corpus):
+        worker = threading.Thread(target=lambda: results.append(ingest_local(source, corpus)))
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive() and not (corpus / "turns-a").exists()  # waiting for the lock
+        save_record(corpus, "https://other/feed", FeedRecord(slug="other"))  # another run's feed
+    worker.join(10)
+    assert results[0].added == ["turns-a"]
+    assert set(load_state(corpus).feeds) == {"https://other/feed", source}  # merged, not overwritten
+
+
+def test_feed_text_slugs_and_languages_from_odd_feeds() -> None:
+    from corpus.feeds.to_corpus import public_url
+
+    assert feed_slug("한국 팟캐스트", "https://podcasts.example.kr/feed.xml", set()) == "podcasts-example-kr-feed-xml"
+    assert feed_slug("한국 팟캐스트", "/home/me/피드", set()).startswith("feed-")
+    assert feed_slug(None, "https://x.example/feed.xml?token=abc", set()) == "x-example-feed-xml"
+    assert feed_slug("X", "https://x/feed", set()) == "x"
+    assert public_url("https://me:pw@Host.example:8443/p/feed.xml?token=abc#f") == "https://host.example:8443/p/feed.xml"
+    assert (language_code("english"), language_code("en_US"), language_code("kor"), language_code("en-")) == (None, "en", "kor", "en")
+    data = (f'<rss version="2.0" xmlns:podcast="{PODCAST_NS}"><channel><title>Bell\x07 Show\x1b[31m</title>'
+            "<item><title>One\x1b two\ttabs</title><guid>g\x1b1</guid><podcast:person>Ann\u0085 Lee</podcast:person></item>"
+            "</channel></rss>").encode()
+    feed = parse_feed(data, "controls")
+    assert feed.title == "Bell Show[31m" and feed.episodes[0].title == "One two\ttabs" and feed.episodes[0].guid == "g1"
+    assert [p.name for p in feed.episodes[0].persons] == ["Ann Lee"]

@@ -204,7 +204,7 @@ def _strict(data: bytes) -> ET.Element | None:
         root: ET.Element = SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise _Refused(str(exc)) from None
-    except ET.ParseError:
+    except (ET.ParseError, ValueError):  # ValueError: an encoding expat cannot read ("multi-byte encodings ...")
         return None
     return root
 
