@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from corpus.dates import check_published
 from corpus.errors import ParseError
 
 SIDECAR_NAME = "episode.json"
@@ -49,19 +49,6 @@ class ChapterSpec(_Spec):
     title: str
     start_seconds: int = Field(ge=0)
     url: str | None = None
-
-
-def check_published(value: str | None) -> str | None:
-    """`published` is an ISO 8601 date, optionally with a time: 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM:SSZ'."""
-    if value is None:
-        return None
-    try:
-        date.fromisoformat(value[:10])
-    except ValueError:
-        raise ValueError(f"published must be an ISO date (YYYY-MM-DD, optionally with a time), not {value[:40]!r}") from None
-    if len(value) > 10 and value[10] not in "T ":
-        raise ValueError(f"published must be an ISO date (YYYY-MM-DD, optionally with a time), not {value[:40]!r}")
-    return value
 
 
 class EpisodeSpec(_Spec):

@@ -73,9 +73,13 @@ def _positive(value: str) -> int:
 
 
 def _date(value: str) -> date:
+    """The same strict 'YYYY-MM-DD' as the search's date filters (corpus.dates)."""
+    from corpus.dates import parse_date
+    from corpus.errors import InvalidQuery
+
     try:
-        return date.fromisoformat(value)
-    except ValueError:
+        return date.fromisoformat(parse_date(value, "--since") or "")
+    except (InvalidQuery, ValueError):
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, not {value!r}") from None
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from corpus.dates import date_range, in_range, parse_date
-from corpus.errors import FeedError, InvalidQuery, ParseError
+from corpus.errors import CorpusError, FeedError, InvalidQuery, ParseError
 from corpus.feeds.chapters import parse_chapters
 from corpus.feeds.choose import candidates, format_of
 from corpus.feeds.feed import TranscriptLink, language_code, parse_duration, parse_feed
@@ -99,6 +99,34 @@ def test_the_sidecar_checks_published() -> None:
             EpisodeSpec(id="a", published=bad)
 
 
+def test_one_strict_date_parser_and_days_in_utc(tmp_path: Path) -> None:
+    from corpus.dates import published_day
+    from corpus.index.build import build_index
+    from corpus.store import CorpusStore
+    from mcp_server.cli import build_parser
+
+    for bad in ("2025-10-06Tjunk", "20251006", "2025-10-06T25:00", "2025-10-06T10:00:00+9"):
+        with pytest.raises(ValueError, match="ISO date"):
+            EpisodeSpec(id="a", published=bad)
+    assert EpisodeSpec(id="a", published="2025-10-06 09:30+09:00").published == "2025-10-06 09:30+09:00"
+    with pytest.raises(InvalidQuery):
+        parse_date("20250101", "after")
+    with pytest.raises(SystemExit):  # --since takes what the date filters take, no more
+        build_parser().parse_args(["ingest", "--feed", "x.xml", "--since", "20250101"])
+    assert build_parser().parse_args(["ingest", "--feed", "x.xml", "--since", "2025-01-01"]).since.isoformat() == "2025-01-01"
+    assert [published_day(v) for v in ("2025-10-06T23:30:00-05:00", "2025-10-06T01:00:00+09:00", "2025-10-06T23:30", "2025-10-06")] == [
+        "2025-10-07", "2025-10-05", "2025-10-06", "2025-10-06"]
+    assert in_range("2025-10-06T23:30:00-05:00", "2025-10-07", "2025-10-07")
+    corpus = tmp_path / "corpus"
+    folder = hand_made(corpus, "late")
+    sidecar = json.loads((folder / SIDECAR_NAME).read_text())
+    (folder / SIDECAR_NAME).write_text(json.dumps({**sidecar, "published": "2025-10-06T23:30:00-05:00"}))
+    build_index(corpus, tmp_path / "index.sqlite")
+    store = CorpusStore(tmp_path / "index.sqlite")
+    assert store.published == [("late", "2025-10-07")]  # the same UTC day a feed's date gives
+    store.close()
+
+
 def test_urls_other_than_http_are_refused() -> None:
     assert check_url("https://example.com/feed.xml")
     for bad in ("file:///etc/passwd", "ftp://host/x", "javascript:alert(1)", "/relative", "http://"):
@@ -131,7 +159,7 @@ def test_state_round_trip_and_a_damaged_state(tmp_path: Path) -> None:
     save_state(tmp_path, state)
     assert load_state(tmp_path) == state and load_state(tmp_path / "nowhere") == FeedState()
     (tmp_path / "feeds.json").write_text("{")
-    with pytest.raises(Exception, match="feed list"):
+    with pytest.raises(CorpusError, match="feed list"):
         load_state(tmp_path)
 
 
