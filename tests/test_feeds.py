@@ -164,6 +164,18 @@ async def test_the_tools_take_dates(built: Built) -> None:
         assert turn.structured_content is not None and turn.structured_content["turns"][0]["chapter"]["title"] == "Scaling out the kitchen"
 
 
+@pytest.mark.anyio
+async def test_the_episodes_resource_lists_in_the_tools_default_order(built: Built) -> None:
+    handle = CorpusHandle(built.corpus, built.index, warm_up=False, embed_missing=False)
+    async with Client(create_server(handle=handle)) as client:
+        listed = await client.call_tool("list_episodes", {})
+        resource = await client.read_resource("corpus://episodes")
+    assert listed.structured_content is not None
+    tool_ids = [e["id"] for e in listed.structured_content["episodes"]]
+    text = resource.contents[0].text  # type: ignore[union-attr]
+    assert [e["id"] for e in json.loads(text)["episodes"]] == tool_ids and tool_ids[:2] == [EP1, EP2]
+
+
 def test_a_rerun_fetches_nothing_new(built: Built, server: FeedServer) -> None:
     before = sum(server.hits.values())
     code, stderr = cli("--feed", server.url("/feeds/good.xml"), "--corpus", str(built.corpus), "--index", str(built.index))
