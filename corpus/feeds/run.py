@@ -1,14 +1,17 @@
 """One feed, end to end: fetch it, pick each episode's transcript, write the episode folders.
 
-`ingest_feed(source, corpus_dir, fetcher)` fetches the feed (a conditional request
-when the last run was complete: 304 ends the run at once), reads it, and for each
-episode that publishes a transcript and is not in the corpus yet (by GUID, from
-the same transcript URL): fetches its best transcript (falling back to the next
-candidate when one fails), checks that it parses, fetches its chapters (an episode
-whose chapters fail is ingested without them), and writes its folder. One bad
-episode is reported (feed, GUID, URL, reason) and the others go on; nothing in the
-corpus is removed or changed by a failure. Episodes that left the feed stay in the
-corpus. Updating the index is the caller's business (corpus.ingest.ingest).
+`ingest_feed(source, corpus_dir, fetcher)` holds the corpus's feed lock, fetches the
+feed (a conditional request when the last run was complete: 304 ends the run at
+once), reads it, and for each episode that publishes a transcript and is not in the
+corpus yet (by GUID, from one of its current transcript URLs, its folder and sidecar
+still there): fetches its best transcript (falling back to the next candidate when
+one fails), checks that it parses, fetches its chapters (an episode whose chapters
+fail is ingested without them), and writes its folder under an id no other episode
+holds. One bad episode is reported (feed, GUID, URL, reason) and the others go on,
+whatever the error; a failure never removes an episode or leaves one half written
+(to_corpus.write_episode), though an episode the run did update keeps its update.
+Episodes that left the feed stay in the corpus. Updating the index is the caller's
+business (corpus.ingest.ingest).
 """
 
 from __future__ import annotations
