@@ -311,7 +311,10 @@ def _one(context: _Context, episode: FeedEpisode, progress: str, say: Log) -> bo
             report.skipped += 1
         return changed or moved
     say(f"feed {key}: {progress}: {episode.title or episode.guid}")
-    identity = held.episode_id if held is not None and old is not None else free_id(record.slug, key, episode.guid, context.owners)
+    if held is not None and (old is not None or held.episode_id not in context.owners):
+        identity = held.episode_id  # its own folder, or one that is gone and not taken since
+    else:
+        identity = free_id(record.slug, key, episode.guid, context.owners)
     used, retry, chapters_done = _episode(context, episode, identity, options)
     context.owners[identity] = (public_url(key), episode.guid)
     record.episodes[episode.guid] = IngestedEpisode(
