@@ -99,6 +99,22 @@ def test_the_sidecar_checks_published() -> None:
             EpisodeSpec(id="a", published=bad)
 
 
+def test_a_token_in_a_hand_written_feed_url_is_not_served(tmp_path: Path) -> None:
+    from corpus import catalog
+    from corpus.index.build import build_index
+    from corpus.store import CorpusStore
+
+    corpus = tmp_path / "corpus"
+    folder = hand_made(corpus, "old")
+    sidecar = json.loads((folder / SIDECAR_NAME).read_text())
+    (folder / SIDECAR_NAME).write_text(json.dumps({**sidecar, "feed": "https://me:pw@x.example/feed?token=s3cret"}))
+    build_index(corpus, tmp_path / "index.sqlite")
+    store = CorpusStore(tmp_path / "index.sqlite")
+    assert store.episodes["old"].feed == "https://x.example/feed"
+    assert catalog.list_episodes(store).episodes[0].feed == "https://x.example/feed"
+    store.close()
+
+
 def test_one_strict_date_parser_and_days_in_utc(tmp_path: Path) -> None:
     from corpus.dates import published_day
     from corpus.index.build import build_index
@@ -475,7 +491,7 @@ def test_two_runs_take_turns_and_keep_each_others_feeds(tmp_path: Path) -> None:
 
 
 def test_feed_text_slugs_and_languages_from_odd_feeds() -> None:
-    from corpus.feeds.to_corpus import public_url
+    from corpus.sidecar import public_url
 
     assert feed_slug("한국 팟캐스트", "https://podcasts.example.kr/feed.xml", set()) == "podcasts-example-kr-feed-xml"
     assert feed_slug("한국 팟캐스트", "/home/me/피드", set()).startswith("feed-")

@@ -36,13 +36,12 @@ from corpus.feeds.to_corpus import (
     feed_slug,
     free_id,
     is_mine,
-    public_url,
     sweep_leftovers,
     write_episode,
 )
 from corpus.index.schema import SLOTS
 from corpus.parse import PARSERS
-from corpus.sidecar import SIDECAR_NAME, ChapterSpec, EpisodeSpec, SourceSpec, read_sidecar
+from corpus.sidecar import SIDECAR_NAME, ChapterSpec, EpisodeSpec, SourceSpec, public_url, read_sidecar
 
 Log = Callable[[str], None]
 

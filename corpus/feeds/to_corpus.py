@@ -22,33 +22,16 @@ import os
 import re
 import shutil
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from corpus.errors import ParseError
 from corpus.feeds.feed import Feed, FeedEpisode, Person, clean_text
 from corpus.load import episode_folders
-from corpus.sidecar import SIDECAR_NAME, ChapterSpec, EpisodeSpec, SourceSpec, SpeakerSpec, read_sidecar
+from corpus.sidecar import SIDECAR_NAME, ChapterSpec, EpisodeSpec, SourceSpec, SpeakerSpec, public_url, read_sidecar
 from corpus.text_norm import slugify
 
 MAX_SLUG = 40
 MAX_GUID_PART = 40
-
-
-def public_url(feed_key: str) -> str:
-    """The feed's URL without userinfo, query or fragment (where private feeds keep their tokens): what
-    the sidecar stores and clients see; the full URL stays in the corpus's feed list (feeds.json).
-    A local feed's path is kept as it is."""
-    if "://" not in feed_key:
-        return feed_key
-    parts = urlsplit(feed_key)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    try:
-        port = f":{parts.port}" if parts.port is not None else ""
-    except ValueError:
-        port = ""
-    return urlunsplit((parts.scheme, host + port, parts.path, "", ""))
 
 
 def feed_slug(title: str | None, url: str, taken: set[str]) -> str:
