@@ -20,6 +20,7 @@ import pytest
 from mcp import Client
 
 from corpus import catalog, turns
+from corpus.dates import in_range
 from corpus.errors import InvalidQuery
 from corpus.feeds.fetch import Fetcher, FetchFailed, FetchLimits
 from corpus.feeds.run import ingest_feed
@@ -125,6 +126,22 @@ def test_search_with_dates_chapters_and_speakers(store: CorpusStore) -> None:
     for bad in ({"after": "2025-13-01"}, {"before": "March"}, {"after": "2025-03-02", "before": "2025-03-01"}):
         with pytest.raises(InvalidQuery):
             searcher.search("voice", **bad)
+
+
+def test_a_date_filter_keeps_exactly_the_unfiltered_hits_of_its_episodes(store: CorpusStore) -> None:
+    """The date filter narrows the documents before scoring (like `span`): the hits and their
+    ranks are those of the unfiltered search in the episodes it keeps."""
+    searcher = Searcher(store)
+    days = dict(store.published)
+    for query in ("the", "schedulers yeast", "voice lamp", "a"):
+        everything = searcher.search(query, limit=50, mode="words").hits
+        for after, before in (("2025-02-01", None), (None, "2025-02-28"), ("2025-01-01", "2025-02-15"), ("2030-01-01", None)):
+            kept = [h.turn_id for h in everything if in_range(days[h.episode_id], after, before)]
+            filtered = searcher.search(query, limit=50, mode="words", after=after, before=before).hits
+            assert [h.turn_id for h in filtered] == kept, (query, after, before)
+    later = tuple(n for n, (_, day) in enumerate(store.published) if day and day >= "2025-02-01")
+    assert store.episode_numbers("2025-02-01", None) == later and len(later) == 2
+    assert store.episode_numbers(None, None) is None and store.episode_numbers("2030-01-01", None) == ()
 
 
 def test_list_episodes_sorts_and_filters_by_date(store: CorpusStore) -> None:
