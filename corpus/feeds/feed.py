@@ -152,15 +152,21 @@ class _Extras:
     persons: tuple[Person, ...] = ()
 
 
+def _attribute(element: ET.Element, name: str) -> str | None:
+    """An attribute's value without control characters, stripped; None when missing or empty."""
+    value = element.get(name)
+    return clean_text(value).strip() or None if value is not None else None
+
+
 def _person(element: ET.Element) -> Person | None:
     name = " ".join(clean_text(element.text or "").split())
     if not name:
         return None
     return Person(
         name=name[:200],
-        role=(element.get("role") or "host").strip().lower(),
-        group=(element.get("group") or "cast").strip().lower(),
-        href=element.get("href"),
+        role=(_attribute(element, "role") or "host").lower(),
+        group=(_attribute(element, "group") or "cast").lower(),
+        href=_attribute(element, "href"),
     )
 
 
@@ -175,11 +181,12 @@ def _extras(parent: ET.Element) -> _Extras:
         namespace, name = _local(child.tag)
         if namespace not in PODCAST_NAMESPACES:
             continue
-        if name == "transcript" and child.get("url"):
-            kind = (child.get("type") or "").split(";")[0].strip().lower()
-            transcripts.append(TranscriptLink(str(child.get("url")).strip(), kind, language_code(child.get("language")), child.get("rel")))
-        elif name == "chapters" and child.get("url") and chapters is None:
-            chapters = str(child.get("url")).strip()
+        url = _attribute(child, "url")
+        if name == "transcript" and url:
+            kind = (_attribute(child, "type") or "").split(";")[0].strip().lower()
+            transcripts.append(TranscriptLink(url, kind, language_code(_attribute(child, "language")), _attribute(child, "rel")))
+        elif name == "chapters" and url and chapters is None:
+            chapters = url
         elif name == "person":
             person = _person(child)
             if person is not None:
