@@ -506,9 +506,9 @@ def test_feed_text_slugs_and_languages_from_odd_feeds() -> None:
     assert feed.title == "Bell Show[31m" and feed.episodes[0].title == "One two\ttabs" and feed.episodes[0].guid == "g1"
     assert [p.name for p in feed.episodes[0].persons] == ["Ann Lee"]
     linked = parse_feed((f'<rss version="2.0" xmlns:podcast="{PODCAST_NS}"><channel><title>L</title><item><guid>1</guid>'
-                         '<podcast:transcript url="https://x/1.vtt&#x1b;[2J" type="text/vtt" language="en"/></item>'
+                         '<podcast:transcript url="https://x/1.vtt&#x9b;2J" type="text/vtt" language="en&#x85;"/></item>'
                          "</channel></rss>").encode(), "links")
-    assert [(t.url, t.language) for t in linked.episodes[0].transcripts] == [("https://x/1.vtt[2J", "en")]
+    assert [(t.url, t.language) for t in linked.episodes[0].transcripts] == [("https://x/1.vtt2J", "en")]
 
 
 def test_the_command_line_says_nothing_with_control_characters(capsys: pytest.CaptureFixture[str]) -> None:
