@@ -405,6 +405,34 @@ def test_leftovers_of_an_interrupted_run_are_swept(tmp_path: Path) -> None:
     assert sorted(p.name for p in (corpus / "sweep-a").iterdir()) == [SIDECAR_NAME, "transcript.vtt"]
 
 
+def test_a_new_folder_never_shows_an_index_a_temporary_episode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Killed after the new folder is renamed into place but before its sidecar is: no episode.json is ever
+    in a temporary folder (the index would read it), and the next run finishes the folder."""
+    import corpus.feeds.to_corpus as to_corpus
+    from corpus.load import episode_folders
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    source = local_feed(tmp_path / "feed", "Late", item("a", "t.vtt|text/vtt") + item("b", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    real, seen = os.replace, []
+
+    def killed_once(src: Any, dst: Any) -> None:
+        seen.extend(str(folder) for folder in episode_folders(corpus) if folder.name.startswith("."))
+        if Path(dst).name == SIDECAR_NAME and Path(dst).parent.name == "late-a":
+            raise KeyboardInterrupt
+        real(src, dst)
+
+    monkeypatch.setattr(to_corpus.os, "replace", killed_once)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_local(source, corpus)
+    monkeypatch.setattr(to_corpus.os, "replace", real)
+    assert seen == [] and not (corpus / "late-a" / SIDECAR_NAME).exists()
+    report = ingest_local(source, corpus)
+    assert sorted(p.name for p in (corpus / "late-a").iterdir()) == [SIDECAR_NAME, "transcript.vtt"]
+    assert read_sidecar(corpus / "late-a" / SIDECAR_NAME).guid == "a" and "late-b" in report.added
+    assert report.skipped + len(report.updated) + len(report.added) == 2 and not report.errors
+
+
 def test_an_episode_whose_folder_is_gone_is_fetched_again_when_the_feed_is(tmp_path: Path) -> None:
     import shutil
 

@@ -158,18 +158,26 @@ def episode_spec(
     )
 
 
+PART_NAME = f"{SIDECAR_NAME}.part"
 _LEFTOVER_FOLDER = re.compile(r"^\..+\.\d+\.(?:new|old)$")
 _LEFTOVER_FILE = re.compile(r"^\..+\.\d+\.tmp$")
 
 
 def sweep_leftovers(corpus_dir: Path, folders: list[Path]) -> None:
-    """Remove what an interrupted `write_episode` left: `.<id>.<pid>.new|old` folders at the corpus's root
-    and `.<name>.<pid>.tmp` files in `folders` (the caller holds the feed lock: no write is under way)."""
+    """Clean up after an interrupted `write_episode`: remove `.<id>.<pid>.new|old` folders at the corpus's
+    root and `.<name>.<pid>.tmp` files in `folders`, and give a new folder that was renamed into place
+    its sidecar (`episode.json.part`, complete, becomes `episode.json`). The caller holds the feed
+    lock: no write is under way."""
     if not corpus_dir.is_dir():
         return
     for child in corpus_dir.iterdir():
         if child.is_dir() and _LEFTOVER_FOLDER.match(child.name):
             shutil.rmtree(child, ignore_errors=True)
+        elif child.is_dir() and (child / PART_NAME).is_file():  # a new folder renamed into place, its sidecar not yet
+            if (child / SIDECAR_NAME).exists():
+                (child / PART_NAME).unlink()
+            else:
+                os.replace(child / PART_NAME, child / SIDECAR_NAME)
     for folder in folders:
         if folder.is_dir():
             for child in folder.iterdir():
@@ -185,7 +193,9 @@ def _write_file(path: Path, data: bytes) -> None:
 
 def write_episode(corpus_dir: Path, spec: EpisodeSpec, files: dict[str, bytes]) -> Path:
     """Write (or replace) the episode folder `corpus_dir/<id>/` so that it holds a complete episode at
-    every moment: a new folder is written under a temporary name and renamed into place; in an
+    every moment: a new folder is written under a temporary name, its sidecar as `episode.json.part`
+    (so that no index reads the temporary folder as an episode), renamed into place, and its sidecar
+    renamed last (a run that stops in between is finished by `sweep_leftovers`); in an
     existing one, each new transcript file is written beside the old ones (under its own name when
     that is free or holds the same bytes, else a content-derived name), the sidecar is replaced last
     with one atomic `os.replace`, and only then are the other files (but those in `files`, and hidden
@@ -198,10 +208,11 @@ def write_episode(corpus_dir: Path, spec: EpisodeSpec, files: dict[str, bytes]) 
         try:
             for name, data in files.items():
                 (temp / name).write_bytes(data)
-            (temp / SIDECAR_NAME).write_text(_sidecar_text(spec), encoding="utf-8")
+            (temp / PART_NAME).write_text(_sidecar_text(spec), encoding="utf-8")  # a name the index does not read
             temp.rename(final)
         finally:
             shutil.rmtree(temp, ignore_errors=True)
+        os.replace(final / PART_NAME, final / SIDECAR_NAME)  # killed just before: sweep_leftovers finishes it
         return final
     renamed: dict[str, str] = {}
     for name, data in files.items():
