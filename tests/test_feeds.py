@@ -301,6 +301,22 @@ def test_limit_and_since_pick_the_newest(server: FeedServer, tmp_path: Path) -> 
     assert load_state(tmp_path / "a").feeds[server.url("/feeds/good.xml")].etag is not None  # that run was complete
 
 
+def test_a_gzip_bomb_is_cut_off_at_the_cap_not_after_a_chunk_inflates(server: FeedServer) -> None:
+    import tracemalloc
+
+    with Fetcher(FAST) as fetcher:
+        plain = fetcher.get(server.url("/gzip/ep5.vtt"), max_bytes=10_000, accepted=("text/",))
+        assert plain.body == (FIXTURES / "ep5.vtt").read_bytes()  # a compressed body, decompressed
+        tracemalloc.start()
+        try:
+            with pytest.raises(FetchFailed, match="too large: more than the limit of 1,048,576 bytes"):
+                fetcher.get(server.url("/gzip-bomb/x.vtt"), max_bytes=1024 * 1024, accepted=("text/",))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024, peak  # the cap and a piece, not the tens of MiB one network chunk inflates to
+
+
 def test_a_redirect_to_a_url_that_cannot_be_fetched_is_a_fetch_failure(server: FeedServer) -> None:
     with Fetcher(FAST) as fetcher:
         for path in ("/to-data/x.vtt", "/to-js/x.vtt"):
