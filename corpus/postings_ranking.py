@@ -346,6 +346,8 @@ def scored_turns(store: CorpusStore, phrases: Sequence[Phrase], wanted: TurnFilt
         wanted_docs &= (docs % SLOTS) == wanted.slot
     if span is not None:
         wanted_docs &= (docs >= span[0]) & (docs <= span[1])
+    if wanted.episodes is not None:  # an episode filter, as the span: a question and its answer share an episode
+        wanted_docs &= episode_mask(arrays, wanted.episodes)[arrays.episode[docs // SLOTS]]
     docs, total = docs[wanted_docs], total[wanted_docs]
     if len(docs) == 0:
         return Scored(_NONE.pks, _NONE.slots, _NONE.score, held)
@@ -380,6 +382,4 @@ def scored_turns(store: CorpusStore, phrases: Sequence[Phrase], wanted: TurnFilt
         late &= arrays.start[pks] >= wanted.start
     if wanted.end is not None:
         late &= arrays.start[pks] <= wanted.end
-    if wanted.episodes is not None:
-        late &= episode_mask(arrays, wanted.episodes)[arrays.episode[pks]]
     return Scored(pks[late], slots[late], score[late], held)

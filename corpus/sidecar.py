@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from corpus.dates import check_published
 from corpus.errors import ParseError
 
 SIDECAR_NAME = "episode.json"
+
+
+def public_url(feed_key: str) -> str:
+    """The feed's URL without userinfo, query or fragment (where private feeds keep their tokens): what
+    the sidecar stores and clients see; the full URL stays in the corpus's feed list (feeds.json).
+    A local feed's path is kept as it is."""
+    if "://" not in feed_key:
+        return feed_key
+    parts = urlsplit(feed_key)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:
+        port = ""
+    return urlunsplit((parts.scheme, host + port, parts.path, "", ""))
 
 
 class _Spec(BaseModel):
@@ -51,19 +69,6 @@ class ChapterSpec(_Spec):
     url: str | None = None
 
 
-def check_published(value: str | None) -> str | None:
-    """`published` is an ISO 8601 date, optionally with a time: 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM:SSZ'."""
-    if value is None:
-        return None
-    try:
-        date.fromisoformat(value[:10])
-    except ValueError:
-        raise ValueError(f"published must be an ISO date (YYYY-MM-DD, optionally with a time), not {value[:40]!r}") from None
-    if len(value) > 10 and value[10] not in "T ":
-        raise ValueError(f"published must be an ISO date (YYYY-MM-DD, optionally with a time), not {value[:40]!r}")
-    return value
-
-
 class EpisodeSpec(_Spec):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$")
     title: str | None = None
@@ -73,7 +78,10 @@ class EpisodeSpec(_Spec):
     published: str | None = Field(default=None, description="ISO date, optionally with a time (YYYY-MM-DD[THH:MM:SSZ]).")
     duration_seconds: int | None = Field(default=None, ge=0)
     guid: str | None = Field(default=None, description="The episode's GUID in its feed (episodes from a feed).")
-    feed: str | None = Field(default=None, description="The feed the episode came from.")
+    feed: str | None = Field(
+        default=None,
+        description="The feed the episode came from (read without userinfo, query or fragment: a private feed's token is not served).",
+    )
     chapters: tuple[ChapterSpec, ...] = ()
     language: str = "en"
     sources: tuple[SourceSpec, ...] = ()
@@ -88,6 +96,11 @@ class EpisodeSpec(_Spec):
     @classmethod
     def _valid_published(cls, value: str | None) -> str | None:
         return check_published(value)
+
+    @field_validator("feed")
+    @classmethod
+    def _public_feed(cls, value: str | None) -> str | None:
+        return public_url(value) if value else value
 
 
 def read_sidecar(path: Path) -> EpisodeSpec:

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz, process
 
 from corpus.bm25 import averages
-from corpus.dates import in_range
 from corpus.errors import IndexError_, UnknownEpisode, UnknownSpeaker
 from corpus.index.schema import SLOTS
 from corpus.model import Episode, Speaker, Turn
@@ -144,7 +143,22 @@ class CorpusStore:
         without a date filter. Undated episodes are left out of any date filter."""
         if after is None and before is None:
             return None
-        return tuple(n for n, (_, day) in enumerate(self.published) if in_range(day, after, before))
+        import numpy as np
+
+        days = self._published_days
+        mask = days != ""
+        if after is not None:
+            mask &= days >= after
+        if before is not None:
+            mask &= days <= before
+        return tuple(np.flatnonzero(mask).tolist())
+
+    @cached_property
+    def _published_days(self) -> npt.NDArray[np.str_]:
+        """`published` days in index order as an array ('' when undated), for `episode_numbers`."""
+        import numpy as np
+
+        return np.array([day or "" for _, day in self.published], dtype="U10")
 
     def _episode_rows(self, column: str, ids: Sequence[str] | None) -> list[tuple[Any, ...]]:
         if ids is None:

@@ -73,14 +73,22 @@ def _positive(value: str) -> int:
 
 
 def _date(value: str) -> date:
+    """The same strict 'YYYY-MM-DD' as the search's date filters (corpus.dates)."""
+    from corpus.dates import parse_date
+    from corpus.errors import InvalidQuery
+
     try:
-        return date.fromisoformat(value)
-    except ValueError:
+        return date.fromisoformat(parse_date(value, "--since") or "")
+    except (InvalidQuery, ValueError):
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, not {value!r}") from None
 
 
+_CONTROLS = str.maketrans({code: None for code in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]})
+
+
 def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    """A line to stderr, without control characters (what a feed or a server says may hold escapes)."""
+    print(message.translate(_CONTROLS), file=sys.stderr, flush=True)
 
 
 def _ingest_feeds(args: argparse.Namespace, corpus_dir: Path) -> bool:

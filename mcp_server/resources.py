@@ -218,9 +218,9 @@ def speaker_turns_markdown(store: CorpusStore, speaker: str, language: str, part
 def register_resources(mcp: MCPServer, corpus: CorpusHandle) -> None:
     @mcp.resource(EPISODES_URI, name="episodes", title="Episodes", mime_type=JSON)
     def episodes() -> str:
-        """The first 100 episodes (list_episodes pages through all) and the total: id, titles, languages,
-        turn count, and the URIs of each one's transcript and article."""
-        listing = catalog.list_episodes(corpus.store, limit=catalog.MAX_PAGE)
+        """The first 100 episodes, newest first as list_episodes lists them by default (it pages through
+        all), and the total: id, titles, languages, turn count, and the URIs of each one's transcript and article."""
+        listing = catalog.list_episodes(corpus.store, limit=catalog.MAX_PAGE, sort="newest")
         items = []
         for e in listing.episodes:
             item = e.model_dump(mode="json")

@@ -198,7 +198,8 @@ def register_tools(mcp: MCPServer, corpus: CorpusHandle) -> None:
             EpisodeSort,
             Field(
                 description="'newest' (default: latest published first, undated episodes last), 'oldest', "
-                "'title', or 'added' (the order they were added to the corpus)."
+                "'title', or 'added' (the index's order: after a rebuild the episode folders' names in order; "
+                "otherwise roughly when each was ingested, and an updated episode moves to the end)."
             ),
         ] = "newest",
     ) -> Annotated[CallToolResult, EpisodeList]:

@@ -7,6 +7,9 @@
     /huge/declared...     declares a Content-Length of 1 GB
     /huge/streamed...     streams without a length until the client hangs up
     /loop/...             redirects to itself
+    /to-data/, /to-js/    redirect to a data: and a javascript: URL
+    /gzip/NAME            a fixture file gzip-compressed (Content-Encoding: gzip)
+    /gzip-bomb/...        64 MiB of zeros, gzip-compressed (about 64 KiB on the wire)
     /slow/...             answers after `slow_seconds`
     /drip/...             sends a few bytes every 0.05 s, for a minute at most
     /flaky/NAME           503 the first time, then the file
@@ -17,6 +20,7 @@ Nothing here reaches beyond 127.0.0.1.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 import time
@@ -28,6 +32,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "feeds"
 TYPES = {".xml": "application/rss+xml", ".json": "application/json", ".vtt": "text/vtt", ".srt": "application/x-subrip",
          ".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8"}
 LAST_MODIFIED = "Mon, 10 Mar 2025 10:00:00 GMT"
+_BOMB = gzip.compress(b"WEBVTT\n\n" + b"\0" * (64 * 1024 * 1024), compresslevel=9)
 
 
 class FeedServer(ThreadingHTTPServer):
@@ -118,6 +123,17 @@ class _Handler(BaseHTTPRequestHandler):
             except (BrokenPipeError, ConnectionResetError):
                 pass
             return None
+        if path.startswith("/gzip/"):
+            file = FIXTURES / path.split("/", 2)[2]
+            if not file.is_file() or file.parent != FIXTURES:
+                return self._send(404, b"not found")
+            return self._send(200, gzip.compress(file.read_bytes()), TYPES.get(file.suffix, "text/plain"), {"Content-Encoding": "gzip"})
+        if path.startswith("/gzip-bomb/"):
+            return self._send(200, _BOMB, "text/vtt", {"Content-Encoding": "gzip"})
+        if path.startswith("/to-data/"):
+            return self._send(302, headers={"Location": "data:text/plain,hello"})
+        if path.startswith("/to-js/"):
+            return self._send(302, headers={"Location": "javascript:alert(1)"})
         if path.startswith("/loop/"):
             return self._send(302, headers={"Location": path})
         if path.startswith("/slow/"):

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from corpus.dates import date_range, in_range, parse_date
-from corpus.errors import FeedError, InvalidQuery, ParseError
+from corpus.errors import CorpusError, FeedError, InvalidQuery, ParseError
 from corpus.feeds.chapters import parse_chapters
 from corpus.feeds.choose import candidates, format_of
 from corpus.feeds.feed import TranscriptLink, language_code, parse_duration, parse_feed
 from corpus.feeds.fetch import FetchFailed, check_url
+from corpus.feeds.run import FeedReport, ingest_feed
 from corpus.feeds.state import FeedRecord, FeedState, IngestedEpisode, load_state, save_state
 from corpus.feeds.to_corpus import episode_id, feed_slug, write_episode
 from corpus.parse import parse_file
@@ -96,6 +99,50 @@ def test_the_sidecar_checks_published() -> None:
             EpisodeSpec(id="a", published=bad)
 
 
+def test_a_token_in_a_hand_written_feed_url_is_not_served(tmp_path: Path) -> None:
+    from corpus import catalog
+    from corpus.index.build import build_index
+    from corpus.store import CorpusStore
+
+    corpus = tmp_path / "corpus"
+    folder = hand_made(corpus, "old")
+    sidecar = json.loads((folder / SIDECAR_NAME).read_text())
+    (folder / SIDECAR_NAME).write_text(json.dumps({**sidecar, "feed": "https://me:pw@x.example/feed?token=s3cret"}))
+    build_index(corpus, tmp_path / "index.sqlite")
+    store = CorpusStore(tmp_path / "index.sqlite")
+    assert store.episodes["old"].feed == "https://x.example/feed"
+    assert catalog.list_episodes(store).episodes[0].feed == "https://x.example/feed"
+    store.close()
+
+
+def test_one_strict_date_parser_and_days_in_utc(tmp_path: Path) -> None:
+    from corpus.dates import published_day
+    from corpus.index.build import build_index
+    from corpus.store import CorpusStore
+    from mcp_server.cli import build_parser
+
+    for bad in ("2025-10-06Tjunk", "20251006", "2025-10-06T25:00", "2025-10-06T10:00:00+9"):
+        with pytest.raises(ValueError, match="ISO date"):
+            EpisodeSpec(id="a", published=bad)
+    assert EpisodeSpec(id="a", published="2025-10-06 09:30+09:00").published == "2025-10-06 09:30+09:00"
+    with pytest.raises(InvalidQuery):
+        parse_date("20250101", "after")
+    with pytest.raises(SystemExit):  # --since takes what the date filters take, no more
+        build_parser().parse_args(["ingest", "--feed", "x.xml", "--since", "20250101"])
+    assert build_parser().parse_args(["ingest", "--feed", "x.xml", "--since", "2025-01-01"]).since.isoformat() == "2025-01-01"
+    assert [published_day(v) for v in ("2025-10-06T23:30:00-05:00", "2025-10-06T01:00:00+09:00", "2025-10-06T23:30", "2025-10-06")] == [
+        "2025-10-07", "2025-10-05", "2025-10-06", "2025-10-06"]
+    assert in_range("2025-10-06T23:30:00-05:00", "2025-10-07", "2025-10-07")
+    corpus = tmp_path / "corpus"
+    folder = hand_made(corpus, "late")
+    sidecar = json.loads((folder / SIDECAR_NAME).read_text())
+    (folder / SIDECAR_NAME).write_text(json.dumps({**sidecar, "published": "2025-10-06T23:30:00-05:00"}))
+    build_index(corpus, tmp_path / "index.sqlite")
+    store = CorpusStore(tmp_path / "index.sqlite")
+    assert store.published == [("late", "2025-10-07")]  # the same UTC day a feed's date gives
+    store.close()
+
+
 def test_urls_other_than_http_are_refused() -> None:
     assert check_url("https://example.com/feed.xml")
     for bad in ("file:///etc/passwd", "ftp://host/x", "javascript:alert(1)", "/relative", "http://"):
@@ -128,7 +175,7 @@ def test_state_round_trip_and_a_damaged_state(tmp_path: Path) -> None:
     save_state(tmp_path, state)
     assert load_state(tmp_path) == state and load_state(tmp_path / "nowhere") == FeedState()
     (tmp_path / "feeds.json").write_text("{")
-    with pytest.raises(Exception, match="feed list"):
+    with pytest.raises(CorpusError, match="feed list"):
         load_state(tmp_path)
 
 
@@ -173,3 +220,327 @@ def test_entities_are_refused_only_where_a_dtd_can_be() -> None:
     padded = b'<?xml version="1.0"?>' + b"<!-- padding -->" * 10_000 + b'<!DOCTYPE rss [<!ENTITY x "y">]><rss version="2.0"/>'
     with pytest.raises(FeedError, match="XML entities"):
         parse_feed(padded, "padded")
+
+
+# --- review fixes: local feeds ingested end to end ---------------------------------------------
+
+VTT = (FIXTURES / "ep5.vtt").read_bytes()
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+
+
+def local_feed(folder: Path, title: str | None, items: str, files: dict[str, bytes] | None = None, name: str = "feed.xml") -> str:
+    """A feed file in `folder` (with its transcript files beside it); its path, as `ingest --feed` takes it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for file_name, data in (files or {}).items():
+        (folder / file_name).write_bytes(data)
+    head = f"<title>{title}</title>" if title is not None else ""
+    (folder / name).write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:podcast="{PODCAST_NS}"><channel>{head}'
+        f"<language>en</language>{items}</channel></rss>", encoding="utf-8")
+    return str(folder / name)
+
+
+def item(guid: str, *transcripts: str, chapters: str | None = None, date: str = "Mon, 06 Jan 2025 09:00:00 GMT") -> str:
+    links = "".join(f'<podcast:transcript url="{url}" type="{kind}"{f" language={chr(34)}{lang}{chr(34)}" if lang else ""}/>'
+                    for url, kind, lang in (t.split("|") + [""] * (3 - len(t.split("|"))) for t in transcripts))
+    extra = f'<podcast:chapters url="{chapters}" type="application/json+chapters"/>' if chapters else ""
+    return f"<item><title>Episode {guid}</title><guid>{guid}</guid><pubDate>{date}</pubDate>{links}{extra}</item>"
+
+
+def ingest_local(source: str, corpus: Path, **options: object) -> FeedReport:
+    from corpus.feeds.fetch import Fetcher, FetchLimits
+
+    with Fetcher(FetchLimits(timeout=0.5, retries=0, backoff=0.0)) as fetcher:
+        return ingest_feed(source, corpus, fetcher, **options)  # type: ignore[arg-type]
+
+
+def hand_made(corpus: Path, identity: str) -> Path:
+    folder = corpus / identity
+    folder.mkdir(parents=True)
+    (folder / "transcript.vtt").write_bytes(VTT)
+    (folder / SIDECAR_NAME).write_text(json.dumps({"id": identity, "title": "Mine", "sources": [{"path": "transcript.vtt"}]}))
+    return folder
+
+
+def test_a_hand_made_folder_with_the_feeds_id_is_never_overwritten(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    mine = hand_made(corpus, "notes-1")
+    source = local_feed(tmp_path / "feed", "Notes", item("1", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    report = ingest_local(source, corpus)
+    assert not report.errors and len(report.added) == 1 and report.added[0] != "notes-1"
+    assert report.added[0].startswith("notes-")
+    assert read_sidecar(mine / SIDECAR_NAME).title == "Mine" and (mine / "transcript.vtt").read_bytes() == VTT
+    assert read_sidecar(corpus / report.added[0] / SIDECAR_NAME).guid == "1"
+    again = ingest_local(source, corpus)
+    assert (again.skipped, again.added, again.updated, again.errors) == (1, [], [], [])  # the same id: no flip-flop
+    assert read_sidecar(mine / SIDECAR_NAME).title == "Mine"
+
+
+def test_two_feeds_whose_ids_run_together_keep_their_own_episodes(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    tech = local_feed(tmp_path / "a", "Tech", item("talk-5", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    tech_talk = local_feed(tmp_path / "b", "Tech Talk", item("5", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    first, second = ingest_local(tech, corpus), ingest_local(tech_talk, corpus)
+    assert first.added == ["tech-talk-5"] and len(second.added) == 1 and second.added[0] != "tech-talk-5"
+    for _ in range(2):
+        assert ingest_local(tech, corpus).skipped == 1 and ingest_local(tech_talk, corpus).skipped == 1
+    owners = {read_sidecar(p / SIDECAR_NAME).guid for p in corpus.iterdir() if p.is_dir()}
+    assert owners == {"talk-5", "5"}
+    assert read_sidecar(corpus / "tech-talk-5" / SIDECAR_NAME).feed == tech
+
+
+def test_an_episode_whose_folder_was_replaced_by_a_hand_made_one_is_not_written_over_it(tmp_path: Path) -> None:
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    source = local_feed(tmp_path / "feed", "Notes", item("1", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    assert ingest_local(source, corpus).added == ["notes-1"]
+    shutil.rmtree(corpus / "notes-1")
+    hand_made(corpus, "notes-1")
+    report = ingest_local(source, corpus)
+    assert len(report.added) == 1 and report.added[0] != "notes-1"
+    assert read_sidecar(corpus / "notes-1" / SIDECAR_NAME).title == "Mine"
+
+
+def test_hostile_transcripts_and_chapters_fail_only_their_candidate_or_episode(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    deep = b"[" * 100_000
+    items = (item("a", "bad.html|text/html", "t.txt|text/plain")  # the HTML parser asserts on `<![:`: the text is taken
+             + item("b", "deep.json|application/json")  # nested beyond the recursion limit: this episode fails
+             + item("c", "t.vtt|text/vtt", chapters="deep.chapters.json"))  # chapters skipped, episode kept
+    source = local_feed(tmp_path / "feed", "Hostile", items,
+                        {"bad.html": b"<html><body><p>Ann: hi</p><![: x</body></html>", "t.vtt": VTT, "deep.json": deep,
+                         "deep.chapters.json": deep, "t.txt": (FIXTURES / "ep1.txt").read_bytes()})
+    report = ingest_local(source, corpus)
+    assert sorted(report.added) == ["hostile-a", "hostile-c"]
+    assert [(e.guid, e.url) for e in report.errors] == [("b", "deep.json")]
+    assert "RecursionError" in str(report.errors[0]) and f"feed {source}" in str(report.errors[0])
+    assert any("episode a: took t.txt instead: bad.html: not a readable html transcript: AssertionError" in w for w in report.warnings)
+    assert any("episode c: deep.chapters.json: chapters skipped: chapters are not readable: RecursionError" in w for w in report.warnings)
+
+
+def test_an_unexpected_error_fails_one_episode_or_one_feed_not_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import corpus.feeds.run as run
+
+    corpus = tmp_path / "corpus"
+    source = local_feed(tmp_path / "feed", "Odd", item("a", "t.vtt|text/vtt") + item("b", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    real = run.episode_spec
+
+    def spec_failing_for_a(*args: Any) -> EpisodeSpec:
+        if args[2].guid == "a":
+            raise RuntimeError("boom")
+        return real(*args)
+
+    monkeypatch.setattr(run, "episode_spec", spec_failing_for_a)
+    report = ingest_local(source, corpus)
+    assert report.added == ["odd-b"] and [(e.guid, e.reason) for e in report.errors] == [
+        ("a", "stopped by an unexpected error (RuntimeError: boom)")]
+
+    def broken_parse(data: bytes, feed: str) -> None:
+        raise RecursionError("deep")
+
+    monkeypatch.setattr(run, "parse_feed", broken_parse)
+    failed = ingest_local(source, corpus)
+    assert [str(e) for e in failed.errors] == [f"feed {source}: stopped by an unexpected error (RecursionError: deep)"]
+
+
+def test_a_state_file_that_cannot_be_saved_fails_the_feed_with_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import corpus.feeds.run as run
+
+    def full_disk(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(run, "save_record", full_disk)
+    source = local_feed(tmp_path / "feed", "Full", item("a", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    report = ingest_local(source, tmp_path / "corpus")
+    assert report.errors and all("No space left on device" in str(e) for e in report.errors)
+
+
+def test_the_transcript_url_recorded_is_the_one_used(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    source = local_feed(tmp_path / "feed", "Fallback", item("a", "gone.json|application/json", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    first = ingest_local(source, corpus)
+    assert first.added == ["fallback-a"] and any("took t.vtt instead: gone.json: no such file" in w for w in first.warnings)
+    held = load_state(corpus).feeds[source].episodes["a"]
+    assert (held.transcript, held.retry) == ("t.vtt", False)  # a missing file: not a failure a retry would fix
+    assert ingest_local(source, corpus).skipped == 1
+
+
+def test_an_interrupted_write_leaves_the_old_episode_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import corpus.feeds.to_corpus as to_corpus
+    from corpus.load import load_episode
+
+    spec = EpisodeSpec(id="show-1", title="One", sources=(SourceSpec(path="transcript.vtt", format="webvtt"),))
+    write_episode(tmp_path, spec, {"transcript.vtt": VTT})
+    real = os.replace
+
+    def killed_at_the_sidecar(src: Any, dst: Any) -> None:
+        if Path(dst).name == SIDECAR_NAME:
+            raise OSError(5, "killed")
+        real(src, dst)
+
+    monkeypatch.setattr(to_corpus.os, "replace", killed_at_the_sidecar)
+    newer = VTT.replace(b"lighthouses", b"harbours")
+    with pytest.raises(OSError, match="killed"):
+        write_episode(tmp_path, spec.model_copy(update={"title": "Two"}), {"transcript.vtt": newer})
+    monkeypatch.setattr(to_corpus.os, "replace", real)
+    loaded = load_episode(tmp_path / "show-1")  # the old sidecar, and the file it names, as they were
+    assert loaded.episode.title == "One" and "lighthouses" in loaded.episode.turns[0].text["en"]
+    write_episode(tmp_path, spec.model_copy(update={"title": "Two"}), {"transcript.vtt": newer})
+    again = load_episode(tmp_path / "show-1")
+    assert again.episode.title == "Two" and "harbours" in again.episode.turns[0].text["en"]
+    assert [p.name for p in (tmp_path / "show-1").iterdir() if p.name != SIDECAR_NAME] == [again.episode.sources[0].path.split("/")[-1]]
+
+
+def test_leftovers_of_an_interrupted_run_are_swept(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    source = local_feed(tmp_path / "feed", "Sweep", item("a", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    assert ingest_local(source, corpus).added == ["sweep-a"]
+    for name in (".sweep-b.123.new", ".sweep-a.456.old"):
+        (corpus / name).mkdir()
+        (corpus / name / "episode.json.part").write_text("{}")
+    (corpus / "sweep-a" / ".transcript.vtt.789.tmp").write_bytes(b"half")
+    assert ingest_local(source, corpus).skipped == 1
+    assert sorted(p.name for p in corpus.iterdir()) == ["feeds.json", "sweep-a"]
+    assert sorted(p.name for p in (corpus / "sweep-a").iterdir()) == [SIDECAR_NAME, "transcript.vtt"]
+
+
+def test_a_new_folder_never_shows_an_index_a_temporary_episode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Killed after the new folder is renamed into place but before its sidecar is: no episode.json is ever
+    in a temporary folder (the index would read it), and the next run finishes the folder."""
+    import corpus.feeds.to_corpus as to_corpus
+    from corpus.load import episode_folders
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    source = local_feed(tmp_path / "feed", "Late", item("a", "t.vtt|text/vtt") + item("b", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    real, seen = os.replace, []
+
+    def killed_once(src: Any, dst: Any) -> None:
+        seen.extend(str(folder) for folder in episode_folders(corpus) if folder.name.startswith("."))
+        if Path(dst).name == SIDECAR_NAME and Path(dst).parent.name == "late-a":
+            raise KeyboardInterrupt
+        real(src, dst)
+
+    monkeypatch.setattr(to_corpus.os, "replace", killed_once)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_local(source, corpus)
+    monkeypatch.setattr(to_corpus.os, "replace", real)
+    assert seen == [] and not (corpus / "late-a" / SIDECAR_NAME).exists()
+    report = ingest_local(source, corpus)
+    assert sorted(p.name for p in (corpus / "late-a").iterdir()) == [SIDECAR_NAME, "transcript.vtt"]
+    assert read_sidecar(corpus / "late-a" / SIDECAR_NAME).guid == "a" and "late-b" in report.added
+    assert report.skipped + len(report.updated) + len(report.added) == 2 and not report.errors
+
+
+def test_an_episode_whose_folder_is_gone_is_fetched_again_when_the_feed_is(tmp_path: Path) -> None:
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    source = local_feed(tmp_path / "feed", "Gone", item("a", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    ingest_local(source, corpus)
+    shutil.rmtree(corpus / "gone-a")
+    assert ingest_local(source, corpus).added == ["gone-a"] and (corpus / "gone-a" / SIDECAR_NAME).is_file()
+
+
+def billion_laughs(encoding: str) -> bytes:
+    levels = "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10))
+    text = (f'<?xml version="1.0" encoding="{encoding}"?><!DOCTYPE rss [<!ENTITY l0 "lol">{levels}]>'
+            '<rss version="2.0"><channel><title>&l9;</title><item><guid>1</guid></item></channel></rss>')
+    return text.encode(encoding)
+
+
+def test_entity_declarations_are_refused_in_any_encoding_and_behind_any_comment() -> None:
+    for data in (billion_laughs("utf-16"), billion_laughs("utf-16-le"), billion_laughs("utf-8"),
+                 b'<?xml version="1.0"?><!DOCTYPE rss [<!-- <rss> --><!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+                 b'<rss version="2.0"><channel><title>&b;</title><item><guid>1</guid></item></channel></rss>',
+                 b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "x">]><rss version="2.0"><channel><title>&a; &nbsp; Q&A'
+                 b"</title><item><guid>1</guid></item></channel></rss>"):  # not well-formed too
+        with pytest.raises(FeedError, match="declares XML entities"):
+            parse_feed(data, "bomb")
+
+
+def test_a_feed_with_common_xml_mistakes_keeps_its_transcripts() -> None:
+    data = (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:pod="{PODCAST_NS}"><channel>'
+            "<title>Q&A&nbsp;Hour</title><pod:person>Jane Host</pod:person>"
+            '<item><title>Caf\xe9</title><guid><![CDATA[qa-1]]></guid><pod:transcript url="https://x/1.vtt" type="text/vtt"/>'
+            '<pod:chapters url="https://x/1.chapters.json" type="application/json+chapters"></pod:chapters></item>'
+            '<item><title>Two &amp; more</title><guid>qa-2</guid><pod:transcript url="https://x/2.srt" type="application/x-subrip" '
+            'language="ko"/><pod:person role="guest">Ann Guest</pod:person></item></channel></rss>').encode("latin-1")
+    feed = parse_feed(data, "sloppy")
+    assert not feed.warnings and not feed.partial
+    one, two = feed.episodes
+    assert (one.guid, [t.url for t in one.transcripts], one.chapters_url) == ("qa-1", ["https://x/1.vtt"], "https://x/1.chapters.json")
+    assert [p.name for p in one.persons] == ["Jane Host"]  # the channel's
+    assert (two.guid, [(t.url, t.language) for t in two.transcripts], [p.name for p in two.persons]) == (
+        "qa-2", [("https://x/2.srt", "ko")], ["Ann Guest"])
+
+
+def test_a_feed_whose_tags_cannot_be_read_at_all_is_marked_partial() -> None:
+    data = f'<rss version="2.0" xmlns:podcast="{PODCAST_NS}"><channel><title>T</title><item><guid>1</guid></item><![: </channel></rss>'
+    feed = parse_feed(data.encode(), "odd")
+    assert feed.partial and "could not be read" in feed.warnings[0]
+
+
+def test_an_episode_in_more_languages_than_an_index_holds_keeps_the_first(tmp_path: Path) -> None:
+    from corpus.index.build import build_index
+    from corpus.index.schema import SLOTS
+
+    corpus = tmp_path / "corpus"
+    languages = ["en", "ko", "de", "fr", "es", "it", "ja", "pt", "nl", "sv"]
+    links = [f"t.{lang}.vtt|text/vtt|{lang}" for lang in languages]
+    source = local_feed(tmp_path / "feed", "Polyglot", item("a", *links), {f"t.{lang}.vtt": VTT for lang in languages})
+    report = ingest_local(source, corpus)
+    assert report.added == ["polyglot-a"] and not report.errors
+    assert any(f"10 languages, an index holds {SLOTS} at most; translations skipped: nl, sv" in w for w in report.warnings)
+    spec = read_sidecar(corpus / "polyglot-a" / SIDECAR_NAME)
+    assert [s.language for s in spec.sources] == languages[:SLOTS]
+    build_index(corpus, tmp_path / "index.sqlite")  # no "the index holds 8 languages already"
+
+
+def test_two_runs_take_turns_and_keep_each_others_feeds(tmp_path: Path) -> None:
+    import threading
+
+    from corpus.feeds.state import feed_lock, save_record
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    source = local_feed(tmp_path / "feed", "Turns", item("a", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    results: list[FeedReport] = []
+    with feed_lock(corpus):
+        worker = threading.Thread(target=lambda: results.append(ingest_local(source, corpus)))
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive() and not (corpus / "turns-a").exists()  # waiting for the lock
+        save_record(corpus, "https://other/feed", FeedRecord(slug="other"))  # another run's feed
+    worker.join(10)
+    assert results[0].added == ["turns-a"]
+    assert set(load_state(corpus).feeds) == {"https://other/feed", source}  # merged, not overwritten
+
+
+def test_feed_text_slugs_and_languages_from_odd_feeds() -> None:
+    from corpus.sidecar import public_url
+
+    assert feed_slug("한국 팟캐스트", "https://podcasts.example.kr/feed.xml", set()) == "podcasts-example-kr-feed-xml"
+    assert feed_slug("한국 팟캐스트", "/home/me/피드", set()).startswith("feed-")
+    assert feed_slug(None, "https://x.example/feed.xml?token=abc", set()) == "x-example-feed-xml"
+    assert feed_slug("X", "https://x/feed", set()) == "x"
+    assert public_url("https://me:pw@Host.example:8443/p/feed.xml?token=abc#f") == "https://host.example:8443/p/feed.xml"
+    assert (language_code("english"), language_code("en_US"), language_code("kor"), language_code("en-")) == (None, "en", "kor", "en")
+    data = (f'<rss version="2.0" xmlns:podcast="{PODCAST_NS}"><channel><title>Bell\x07 Show\x1b[31m</title>'
+            "<item><title>One\x1b two\ttabs</title><guid>g\x1b1</guid><podcast:person>Ann\u0085 Lee</podcast:person></item>"
+            "</channel></rss>").encode()
+    feed = parse_feed(data, "controls")
+    assert feed.title == "Bell Show[31m" and feed.episodes[0].title == "One two\ttabs" and feed.episodes[0].guid == "g1"
+    assert [p.name for p in feed.episodes[0].persons] == ["Ann Lee"]
+    linked = parse_feed((f'<rss version="2.0" xmlns:podcast="{PODCAST_NS}"><channel><title>L</title><item><guid>1</guid>'
+                         '<podcast:transcript url="https://x/1.vtt&#x9b;2J" type="text/vtt" language="en&#x85;"/></item>'
+                         "</channel></rss>").encode(), "links")
+    assert [(t.url, t.language) for t in linked.episodes[0].transcripts] == [("https://x/1.vtt2J", "en")]
+
+
+def test_the_command_line_says_nothing_with_control_characters(capsys: pytest.CaptureFixture[str]) -> None:
+    from mcp_server.ingest_cli import _say
+
+    _say("feed x: episode \x1b[2J\x07g: \x9bbad")
+    assert capsys.readouterr().err == "feed x: episode [2Jg: bad\n"

@@ -20,6 +20,7 @@ import pytest
 from mcp import Client
 
 from corpus import catalog, turns
+from corpus.dates import in_range
 from corpus.errors import InvalidQuery
 from corpus.feeds.fetch import Fetcher, FetchFailed, FetchLimits
 from corpus.feeds.run import ingest_feed
@@ -127,6 +128,22 @@ def test_search_with_dates_chapters_and_speakers(store: CorpusStore) -> None:
             searcher.search("voice", **bad)
 
 
+def test_a_date_filter_keeps_exactly_the_unfiltered_hits_of_its_episodes(store: CorpusStore) -> None:
+    """The date filter narrows the documents before scoring (like `span`): the hits and their
+    ranks are those of the unfiltered search in the episodes it keeps."""
+    searcher = Searcher(store)
+    days = dict(store.published)
+    for query in ("the", "schedulers yeast", "voice lamp", "a"):
+        everything = searcher.search(query, limit=50, mode="words").hits
+        for after, before in (("2025-02-01", None), (None, "2025-02-28"), ("2025-01-01", "2025-02-15"), ("2030-01-01", None)):
+            kept = [h.turn_id for h in everything if in_range(days[h.episode_id], after, before)]
+            filtered = searcher.search(query, limit=50, mode="words", after=after, before=before).hits
+            assert [h.turn_id for h in filtered] == kept, (query, after, before)
+    later = tuple(n for n, (_, day) in enumerate(store.published) if day and day >= "2025-02-01")
+    assert store.episode_numbers("2025-02-01", None) == later and len(later) == 2
+    assert store.episode_numbers(None, None) is None and store.episode_numbers("2030-01-01", None) == ()
+
+
 def test_list_episodes_sorts_and_filters_by_date(store: CorpusStore) -> None:
     newest = [e.id for e in catalog.list_episodes(store, sort="newest").episodes]
     assert newest[:2] == [EP1, EP2] and len(newest) == 3
@@ -162,6 +179,18 @@ async def test_the_tools_take_dates(built: Built) -> None:
         assert bad.is_error and "YYYY-MM-DD" in bad.content[0].text  # type: ignore[union-attr]
         turn = await client.call_tool("get_turn", {"turn_id": f"{EP1}:3"})
         assert turn.structured_content is not None and turn.structured_content["turns"][0]["chapter"]["title"] == "Scaling out the kitchen"
+
+
+@pytest.mark.anyio
+async def test_the_episodes_resource_lists_in_the_tools_default_order(built: Built) -> None:
+    handle = CorpusHandle(built.corpus, built.index, warm_up=False, embed_missing=False)
+    async with Client(create_server(handle=handle)) as client:
+        listed = await client.call_tool("list_episodes", {})
+        resource = await client.read_resource("corpus://episodes")
+    assert listed.structured_content is not None
+    tool_ids = [e["id"] for e in listed.structured_content["episodes"]]
+    text = resource.contents[0].text  # type: ignore[union-attr]
+    assert [e["id"] for e in json.loads(text)["episodes"]] == tool_ids and tool_ids[:2] == [EP1, EP2]
 
 
 def test_a_rerun_fetches_nothing_new(built: Built, server: FeedServer) -> None:
@@ -264,7 +293,62 @@ def test_limit_and_since_pick_the_newest(server: FeedServer, tmp_path: Path) -> 
     with Fetcher(FAST) as fetcher:
         assert ingest_feed(server.url("/feeds/good.xml"), tmp_path / "a", fetcher, limit=1).added == [EP1]
         since = ingest_feed(server.url("/feeds/good.xml"), tmp_path / "b", fetcher, since=date(2025, 2, 1))
+        rest = ingest_feed(server.url("/feeds/good.xml"), tmp_path / "a", fetcher)  # a limited run kept no ETag
+        rest_since = ingest_feed(server.url("/feeds/good.xml"), tmp_path / "b", fetcher)
     assert since.added == [EP1, EP2]
+    assert not rest.not_modified and len(rest.added) == 2 and rest.skipped == 1 and EP2 in rest.added
+    assert not rest_since.not_modified and len(rest_since.added) == 1 and rest_since.skipped == 2
+    assert load_state(tmp_path / "a").feeds[server.url("/feeds/good.xml")].etag is not None  # that run was complete
+
+
+def test_a_gzip_bomb_is_cut_off_at_the_cap_not_after_a_chunk_inflates(server: FeedServer) -> None:
+    import tracemalloc
+
+    with Fetcher(FAST) as fetcher:
+        plain = fetcher.get(server.url("/gzip/ep5.vtt"), max_bytes=10_000, accepted=("text/",))
+        assert plain.body == (FIXTURES / "ep5.vtt").read_bytes()  # a compressed body, decompressed
+        tracemalloc.start()
+        try:
+            with pytest.raises(FetchFailed, match="too large: more than the limit of 1,048,576 bytes"):
+                fetcher.get(server.url("/gzip-bomb/x.vtt"), max_bytes=1024 * 1024, accepted=("text/",))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024, peak  # the cap and a piece, not the tens of MiB one network chunk inflates to
+
+
+def test_a_redirect_to_a_url_that_cannot_be_fetched_is_a_fetch_failure(server: FeedServer) -> None:
+    with Fetcher(FAST) as fetcher:
+        for path in ("/to-data/x.vtt", "/to-js/x.vtt"):
+            with pytest.raises(FetchFailed, match="redirected to a URL"):
+                fetcher.get(server.url(path), max_bytes=10_000, accepted=("text/",))
+
+
+def test_what_failed_for_a_while_is_fetched_again_next_run(server: FeedServer, tmp_path: Path) -> None:
+    """Chapters and a translation that met a 503: the run keeps no ETag, and the next one gets them."""
+    feed = server.url("/feeds/retry.xml")
+    with Fetcher(FAST) as fetcher:
+        first = ingest_feed(feed, tmp_path, fetcher)
+        assert first.added == ["retry-radio-rr-1"] and not first.errors and len(first.warnings) == 2
+        assert load_state(tmp_path).feeds[feed].etag is None
+        second = ingest_feed(feed, tmp_path, fetcher)
+        third = ingest_feed(feed, tmp_path, fetcher)
+    assert not second.not_modified and second.updated == ["retry-radio-rr-1"] and not second.warnings
+    sidecar = json.loads((tmp_path / "retry-radio-rr-1" / "episode.json").read_text())
+    assert len(sidecar["chapters"]) == 3 and {s["language"] for s in sidecar["sources"]} == {"en", "ko"}
+    assert third.not_modified
+
+
+def test_a_private_feeds_token_stays_in_the_feed_list(server: FeedServer, tmp_path: Path) -> None:
+    private = server.url("/feeds/good.xml?token=s3cret").replace("http://", "http://me:pw@")
+    with Fetcher(FAST) as fetcher:
+        report = ingest_feed(private, tmp_path, fetcher)
+    assert len(report.added) == 3
+    for folder in report.added:
+        text = (tmp_path / folder / "episode.json").read_text()
+        assert "s3cret" not in text and "pw@" not in text
+        assert json.loads(text)["feed"] == server.url("/feeds/good.xml")
+    assert list(load_state(tmp_path).feeds) == [private]  # the full URL, for the next run
 
 
 def test_a_local_feed_file_reads_files_beside_it(tmp_path: Path) -> None:

@@ -4,12 +4,17 @@ feedparser reads the feed's RSS or Atom (titles, links, GUIDs, dates in any of t
 formats feeds use, `itunes:duration`, the character set), but keeps one of each
 namespaced element an item repeats, without its attributes. So the Podcasting 2.0
 elements (`podcast:transcript`, `podcast:chapters`, `podcast:person`) are read from the
-same bytes with the standard library's expat parser, item by item, and matched to
-feedparser's entries by GUID.
+same bytes, item by item, and matched to feedparser's entries by GUID: with expat
+through defusedxml when the feed is well-formed XML, else with a lenient scan of its
+tags (`html.parser`, which copes with `&nbsp;`, a bare `&` and stray bytes, the
+mistakes real feeds make), so that a malformed feed keeps its transcripts.
 
-Hostile input: the caller caps the bytes before they get here (fetch.py); a feed that
-declares XML entities is refused outright (the billion-laughs family), and neither
-parser fetches anything (no external DTDs or entities).
+Hostile input: the caller caps the bytes before they get here (fetch.py). Before
+feedparser sees a byte, the feed is parsed by defusedxml, which stops at the first
+entity declaration (`<!ENTITY>`, the billion-laughs family) whatever the encoding
+(UTF-8, UTF-16, ...) or what precedes it: such a feed is refused with a FeedError.
+Neither parser fetches anything (no external DTDs or entities). Text fields lose
+their control characters (C0 and C1, but tab and newline).
 """
 
 from __future__ import annotations
@@ -19,9 +24,12 @@ import re
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
 
+import defusedxml.ElementTree as SafeET
 import feedparser
+from defusedxml import DefusedXmlException
 
 from corpus.errors import FeedError
 
@@ -29,9 +37,8 @@ PODCAST_NAMESPACES = frozenset({
     "https://podcastindex.org/namespace/1.0",
     "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",  # the draft's URI, still in use
 })
-_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]")
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}")
+_LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:[-_]|$)")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 HOST_ROLES = frozenset({"host", "co-host", "guest host"})
 
 
@@ -76,14 +83,21 @@ class Feed:
     author: str | None
     episodes: tuple[FeedEpisode, ...]
     warnings: tuple[str, ...] = ()
+    partial: bool = False
+    """The Podcasting 2.0 tags could not be read at all (a warning says so): a later run should read the feed again."""
 
 
 def language_code(value: object) -> str | None:
-    """'en-US' -> 'en'; None for anything that is not a language tag."""
+    """'en-US' -> 'en'; None for anything that is not a language tag ('english', '12')."""
     if not isinstance(value, str):
         return None
     match = _LANGUAGE.match(value.strip())
-    return match.group(0).lower() if match else None
+    return match.group(1).lower() if match else None
+
+
+def clean_text(value: str) -> str:
+    """`value` without C0 and C1 control characters (tab and newline are kept; carriage returns are not)."""
+    return _CONTROLS.sub("", value)
 
 
 def parse_duration(value: object) -> int | None:
@@ -115,7 +129,7 @@ def _iso(parsed: Any) -> str | None:
 
 
 def _text(value: Any) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
+    return clean_text(value).strip() or None if isinstance(value, str) else None
 
 
 def _web_link(value: Any) -> str | None:
@@ -138,15 +152,21 @@ class _Extras:
     persons: tuple[Person, ...] = ()
 
 
+def _attribute(element: ET.Element, name: str) -> str | None:
+    """An attribute's value without control characters, stripped; None when missing or empty."""
+    value = element.get(name)
+    return clean_text(value).strip() or None if value is not None else None
+
+
 def _person(element: ET.Element) -> Person | None:
-    name = " ".join((element.text or "").split())
+    name = " ".join(clean_text(element.text or "").split())
     if not name:
         return None
     return Person(
         name=name[:200],
-        role=(element.get("role") or "host").strip().lower(),
-        group=(element.get("group") or "cast").strip().lower(),
-        href=element.get("href"),
+        role=(_attribute(element, "role") or "host").lower(),
+        group=(_attribute(element, "group") or "cast").lower(),
+        href=_attribute(element, "href"),
     )
 
 
@@ -161,11 +181,12 @@ def _extras(parent: ET.Element) -> _Extras:
         namespace, name = _local(child.tag)
         if namespace not in PODCAST_NAMESPACES:
             continue
-        if name == "transcript" and child.get("url"):
-            kind = (child.get("type") or "").split(";")[0].strip().lower()
-            transcripts.append(TranscriptLink(str(child.get("url")).strip(), kind, language_code(child.get("language")), child.get("rel")))
-        elif name == "chapters" and child.get("url") and chapters is None:
-            chapters = str(child.get("url")).strip()
+        url = _attribute(child, "url")
+        if name == "transcript" and url:
+            kind = (_attribute(child, "type") or "").split(";")[0].strip().lower()
+            transcripts.append(TranscriptLink(url, kind, language_code(_attribute(child, "language")), _attribute(child, "rel")))
+        elif name == "chapters" and url and chapters is None:
+            chapters = url
         elif name == "person":
             person = _person(child)
             if person is not None:
@@ -180,34 +201,109 @@ def _item_guid(item: ET.Element) -> str | None:
     return None
 
 
-def _namespace_pass(data: bytes) -> tuple[_Extras, list[tuple[str | None, _Extras]], str | None]:
-    """(the channel's extras, each item's (GUID, extras) in order, a warning or None)."""
+class _Refused(Exception):
+    pass
+
+
+def _strict(data: bytes) -> ET.Element | None:
+    """The feed's XML tree (no entity may be declared: _Refused), or None when it is not well-formed."""
     try:
-        root = ET.fromstring(data)  # noqa: S314 - capped bytes, entity declarations refused before
-    except ET.ParseError as exc:
-        return _Extras(), [], f"the Podcasting 2.0 tags could not be read ({exc}); episodes without transcripts"
+        root: ET.Element = SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise _Refused(str(exc)) from None
+    except (ET.ParseError, ValueError):  # ValueError: an encoding expat cannot read ("multi-byte encodings ...")
+        return None
+    return root
+
+
+class _LenientTree(HTMLParser):
+    """Rebuilds an ElementTree of a feed that is not well-formed XML: tag names keep their case
+    and prefixes are resolved to namespaces from the `xmlns:` attributes seen; entities are never
+    expanded beyond HTML's own; a tag left open is closed by its parent's end tag."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = ET.Element("document")
+        self.stack: list[ET.Element] = [self.root]
+        self.prefixes: dict[str, str] = {}
+
+    def _name(self, raw: str) -> str:
+        prefix, _, local = raw.rpartition(":")
+        if prefix and prefix in self.prefixes:
+            return "{" + self.prefixes[prefix] + "}" + local
+        return local if not prefix else raw
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        raw = self.get_starttag_text() or ""
+        original = re.match(r"<\s*([^\s/>]+)", raw)
+        name = original.group(1) if original else tag
+        for key, value in attrs:
+            if key.startswith("xmlns:") and value:
+                self.prefixes[key.removeprefix("xmlns:")] = value
+        element = ET.SubElement(self.stack[-1], self._name(name), {k: v or "" for k, v in attrs})
+        if not raw.rstrip().endswith("/>"):
+            self.stack.append(element)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        for depth in range(len(self.stack) - 1, 0, -1):
+            if _local(self.stack[depth].tag)[1].lower() == tag.rpartition(":")[2]:
+                del self.stack[depth:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        current = self.stack[-1]
+        current.text = (current.text or "") + data
+
+    def unknown_decl(self, data: str) -> None:
+        if data.startswith("CDATA["):
+            self.handle_data(data.removeprefix("CDATA["))
+
+
+def _lenient(data: bytes, encoding: str | None) -> ET.Element | None:
+    """The feed's tags read leniently (see _LenientTree), or None when even that fails."""
+    try:
+        text = data.decode(encoding or "utf-8", errors="replace")
+    except LookupError:
+        text = data.decode("utf-8", errors="replace")
+    parser = _LenientTree()
+    try:
+        parser.feed(text)
+        parser.close()
+    except Exception:  # html.parser's declaration code asserts on some malformed input
+        return None
+    return next((child for child in parser.root if _local(child.tag)[1] in ("rss", "feed", "RDF")), parser.root)
+
+
+def _namespace_pass(root: ET.Element | None) -> tuple[_Extras, list[tuple[str | None, _Extras]], str | None]:
+    """(the channel's extras, each item's (GUID, extras) in order, a warning or None)."""
+    if root is None:
+        return _Extras(), [], "the Podcasting 2.0 tags could not be read; episodes without transcripts"
     channel = root.find("channel")
     container = channel if channel is not None else root
     items = [child for child in container if isinstance(child.tag, str) and _local(child.tag)[1] in ("item", "entry")]
     return _extras(container), [(_item_guid(item), _extras(item)) for item in items], None
 
 
-def _prolog(data: bytes) -> bytes:
-    """What precedes the root element, where a DTD (and its entity declarations) must be; all of it
-    when there is no root element to find (the parsers are then given nothing they could expand)."""
-    root = _ROOT.search(data)
-    return data[: root.start()] if root else data
-
-
 def parse_feed(data: bytes, feed: str) -> Feed:
     """Read a feed's bytes (see the module doc); a FeedError names `feed` when it is not one."""
-    if _ENTITY.search(_prolog(data)):
-        raise FeedError(feed, "the feed declares XML entities (<!ENTITY>); refused, as such a feed can expand without bound")
+    try:
+        root = _strict(data)
+    except _Refused:
+        raise FeedError(feed, "the feed declares XML entities (<!ENTITY>); refused, as such a feed can expand without bound") from None
+    if root is None and re.search(rb"<\x00?!\x00?E\x00?N\x00?T\x00?I\x00?T\x00?Y", data, re.IGNORECASE):
+        # not well-formed, perhaps before expat reached a declaration that feedparser's XML parser (after its
+        # own re-decoding) would expand: refused, at the price of a malformed feed that only quotes the word
+        raise FeedError(feed, "the feed declares XML entities (<!ENTITY>) and is not well-formed XML; refused")
     parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = getattr(parsed, "bozo_exception", None) or "no <rss> or <feed> element"
         raise FeedError(feed, f"not an RSS or Atom feed: {reason}")
-    channel, items, warning = _namespace_pass(data)
+    if root is None:
+        root = _lenient(data, parsed.get("encoding"))
+    channel, items, warning = _namespace_pass(root)
     by_guid = {guid: extras for guid, extras in items if guid}
     warnings = [warning] if warning else []
     episodes: list[FeedEpisode] = []
@@ -241,4 +337,5 @@ def parse_feed(data: bytes, feed: str) -> Feed:
         author=_text(meta.get("author")) or _text(meta.get("itunes_author")),
         episodes=tuple(episodes),
         warnings=tuple(warnings),
+        partial=warning is not None,
     )

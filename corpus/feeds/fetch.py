@@ -4,17 +4,20 @@ Every request: http or https only; a timeout (connect, read, write and pool, eac
 `FetchLimits.timeout` seconds) and a deadline for the whole body (`FetchLimits.total`);
 at most `redirects` redirects; a size cap read as the body streams in (a declared
 Content-Length over it is refused before any byte is read; a compressed body counts
-decompressed); a content type checked against what the caller expects; retries with
-exponential backoff on connection failures, timeouts, 429 and 5xx, never on other
-answers. Conditional requests (ETag, Last-Modified) answer 304 with an empty body.
+decompressed, 64 KiB at a time, so that a gzip bomb stops within 64 KiB of the cap);
+a content type checked against what the caller expects; retries with exponential
+backoff on connection failures, timeouts, 429 and 5xx, never on other answers.
+Conditional requests (ETag, Last-Modified) answer 304 with an empty body.
 """
 
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -29,9 +32,11 @@ RETRIED_STATUS = frozenset({429, 500, 502, 503, 504})
 class FetchFailed(Exception):
     """A request that did not give a usable body; the message says why (for FeedError)."""
 
-    def __init__(self, url: str, reason: str) -> None:
+    def __init__(self, url: str, reason: str, *, transient: bool = False) -> None:
         self.url = url
         self.reason = reason
+        self.transient = transient
+        """A timeout, a connection failure, a 429 or a 5xx, still there after the retries: a later run may get past it."""
         super().__init__(reason)
 
 
@@ -96,7 +101,7 @@ class Fetcher:
             follow_redirects=True,
             max_redirects=self.limits.redirects,
             timeout=httpx.Timeout(self.limits.timeout),
-            headers={"User-Agent": USER_AGENT},
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},  # what _Inflater decodes
             trust_env=False,  # no proxy or netrc from the environment: a feed URL goes where it says
         )
         self.requests = 0
@@ -132,7 +137,7 @@ class Fetcher:
                 return self._once(url, headers, max_bytes, accepted)
             except _Retry as retry:
                 if attempt >= self.limits.retries:
-                    raise FetchFailed(url, f"{retry.reason} (after {attempt + 1} attempts)") from None
+                    raise FetchFailed(url, f"{retry.reason} (after {attempt + 1} attempts)", transient=True) from None
                 delay = self.limits.backoff * (2**attempt)
                 attempt += 1
                 self.sleep(delay)
@@ -154,16 +159,20 @@ class Fetcher:
                 declared = response.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > max_bytes:
                     raise FetchFailed(final, f"too large: {int(declared):,} bytes declared, the limit is {max_bytes:,}")
+                inflater = _Inflater(final, response.headers.get("content-encoding", ""))
                 chunks: list[bytes] = []
                 size = 0
                 deadline = time.monotonic() + self.limits.total
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise FetchFailed(final, f"too large: more than the limit of {max_bytes:,} bytes")
+                for raw in response.iter_raw():
+                    for chunk in inflater.pieces(raw):
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise FetchFailed(final, f"too large: more than the limit of {max_bytes:,} bytes")
+                        chunks.append(chunk)
                     if time.monotonic() > deadline:
                         raise FetchFailed(final, f"too slow: still sending after {self.limits.total:g} s")
-                    chunks.append(chunk)
+                if inflater.unfinished():
+                    raise FetchFailed(final, "bad response: the compressed body ends early")
                 return Fetched(
                     final, 200, b"".join(chunks), content_type, response.headers.get("etag"), response.headers.get("last-modified")
                 )
@@ -171,6 +180,8 @@ class Fetcher:
             raise FetchFailed(url, f"more than {self.limits.redirects} redirects (a redirect loop?)") from None
         except httpx.UnsupportedProtocol as exc:
             raise FetchFailed(url, f"redirected to a URL that is not http or https ({exc})") from None
+        except httpx.InvalidURL as exc:  # not an HTTPError: e.g. a redirect to data: or javascript:
+            raise FetchFailed(url, f"redirected to a URL that cannot be fetched ({exc})") from None
         except httpx.TimeoutException:
             raise _Retry(f"timed out after {self.limits.timeout:g} s") from None
         except httpx.TransportError as exc:
@@ -182,6 +193,55 @@ class Fetcher:
     def _stream(self, url: str, headers: dict[str, str]) -> Iterator[httpx.Response]:
         with self.client.stream("GET", url, headers=headers) as response:
             yield response
+
+
+PIECE = 64 * 1024
+"""Bytes decompressed at a time: the most a compressed body is read beyond its cap before it is cut off."""
+
+
+class _Inflater:
+    """A response body's Content-Encoding undone PIECE bytes at a time at most (zlib's max_length), so
+    that a gzip bomb is cut off within PIECE bytes of the cap, not after all that one network chunk
+    decompresses to (tens of MiB). Only what the client asks for (gzip, deflate) is accepted."""
+
+    def __init__(self, url: str, encoding: str) -> None:
+        self.url = url
+        name = encoding.strip().lower()
+        if name in ("", "identity"):
+            self.zlib: Any = None
+        elif name in ("gzip", "x-gzip"):
+            self.zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif name == "deflate":
+            self.zlib = zlib.decompressobj()
+        else:
+            raise FetchFailed(url, f"unsupported content encoding {encoding[:40]!r}")
+        self.name = name
+        self.started = False
+        self.raw_deflate_tried = False
+
+    def pieces(self, data: bytes) -> Iterator[bytes]:
+        if self.zlib is None:
+            yield data
+            return
+        while data:
+            try:
+                out = self.zlib.decompress(data, PIECE)
+            except zlib.error as exc:
+                if self.name == "deflate" and not self.started and not self.raw_deflate_tried:
+                    self.raw_deflate_tried = True  # many servers send deflate without its zlib header
+                    self.zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                raise FetchFailed(self.url, f"bad response: the body does not decompress ({exc})") from None
+            self.started = True
+            rest = self.zlib.unconsumed_tail
+            if out:
+                yield out
+            elif rest == data:
+                return  # nothing more comes out of it (data after the end of the stream)
+            data = rest
+
+    def unfinished(self) -> bool:
+        return self.zlib is not None and self.started and not self.zlib.eof
 
 
 class _Retry(Exception):

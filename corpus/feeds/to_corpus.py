@@ -1,10 +1,17 @@
 """One feed episode -> an ordinary episode folder: transcript files and `episode.json`.
 
-The folder is written beside its final place under a temporary name, its sidecar
-under a name the index does not read (`episode.json.part`), then renamed into place
-and the sidecar last: at no moment does the corpus hold half an episode, or two
-folders with the same sidecar. An episode's id comes from the feed's slug and the
-episode's GUID, so it is stable across runs whatever the title or date become.
+A new folder is written under a temporary name and renamed into place; an existing
+one gets its new files beside the old ones and its sidecar replaced last, atomically
+(`write_episode`): whenever the process stops, the folder holds a sidecar and the
+files it names, old or new; what an interrupted write leaves (`.<id>.<pid>.new`
+folders, `.<name>.<pid>.tmp` files) is swept at the start of the next run.
+
+An episode's id comes from the feed's slug and the episode's GUID, so it is stable
+across runs whatever the title or date become; when another episode holds that id
+(a hand-made folder, or another feed whose slug and GUID run together the same way,
+"tech" + "talk-5" and "tech-talk" + "5"), the episode takes one made from a hash of
+its feed and GUID instead (`free_id`): a folder that is not this feed episode's is
+never overwritten.
 """
 
 from __future__ import annotations
@@ -12,11 +19,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from corpus.feeds.feed import Feed, FeedEpisode, Person
-from corpus.sidecar import SIDECAR_NAME, ChapterSpec, EpisodeSpec, SourceSpec, SpeakerSpec
+from corpus.errors import ParseError
+from corpus.feeds.feed import Feed, FeedEpisode, Person, clean_text
+from corpus.load import episode_folders
+from corpus.sidecar import SIDECAR_NAME, ChapterSpec, EpisodeSpec, SourceSpec, SpeakerSpec, public_url, read_sidecar
 from corpus.text_norm import slugify
 
 MAX_SLUG = 40
@@ -24,8 +35,19 @@ MAX_GUID_PART = 40
 
 
 def feed_slug(title: str | None, url: str, taken: set[str]) -> str:
-    """A short, readable prefix for the feed's episode ids, not used by another feed of the corpus."""
-    base = slugify(title or url.rsplit("/", 1)[-1] or "feed")[:MAX_SLUG].strip("-") or "feed"
+    """A short, readable prefix for the feed's episode ids, not used by another feed of the corpus: from
+    its title, else from its URL's host and path (never its query); a title in another script (no
+    letters a-z) gives the URL's host, or a hash."""
+    base = slugify(clean_text(title)) if title else "x"
+    if base == "x" and (title or "").strip().casefold() != "x":
+        if "://" in url:
+            parts = urlsplit(url)
+            base = slugify(f"{parts.hostname or ''} {parts.path.rsplit('/', 1)[-1]}")
+        else:
+            base = slugify(url.rsplit("/", 1)[-1])
+        if base == "x":
+            base = "feed-" + hashlib.sha256(url.encode()).hexdigest()[:8]
+    base = base[:MAX_SLUG].strip("-") or "feed"
     slug = base
     if slug in taken:
         slug = f"{base[:MAX_SLUG - 9]}-{hashlib.sha256(url.encode()).hexdigest()[:8]}"
@@ -38,6 +60,49 @@ def episode_id(slug: str, guid: str) -> str:
     plain = slugify(guid)
     part = plain if plain == guid and len(plain) <= MAX_GUID_PART else hashlib.sha256(guid.encode()).hexdigest()[:12]
     return f"{slug}-{part}"[:100].strip("-")
+
+
+Owners = dict[str, tuple[str | None, str | None]]
+"""Episode id -> the (feed, GUID) of the episode that holds it (None, None for a hand-made one)."""
+
+
+def corpus_owners(corpus_dir: Path) -> Owners:
+    """Every id the corpus's episodes use, with whose it is: the sidecars the index reads, and the
+    top-level folders (with or without a sidecar) an episode's folder could be confused with."""
+    owners: Owners = {}
+    if not corpus_dir.is_dir():
+        return owners
+    for folder in episode_folders(corpus_dir):
+        try:
+            spec = read_sidecar(folder / SIDECAR_NAME)
+        except (ParseError, OSError):
+            owners.setdefault(folder.name, (None, None))
+            continue
+        owners[spec.id] = (spec.feed, spec.guid)
+        owners.setdefault(folder.name, (spec.feed, spec.guid))
+    for child in corpus_dir.iterdir():
+        if child.is_dir() and not child.name.startswith("."):
+            owners.setdefault(child.name, (None, None))
+    return owners
+
+
+def free_id(slug: str, feed_key: str, guid: str, owners: Owners) -> str:
+    """The episode's id: `episode_id(slug, guid)`, unless another episode (a hand-made folder, another
+    feed's episode) holds it; then the slug and a hash of the feed and the GUID, which is this
+    episode's alone. An id already this episode's is kept."""
+    identity = episode_id(slug, guid)
+    digest = hashlib.sha256(f"{feed_key}\0{guid}".encode()).hexdigest()
+    tried = [identity, f"{slug}-{digest[:12]}"[:100], f"{slug[:40]}-{digest[:24]}"]
+    for option in tried:
+        if option not in owners or is_mine(owners[option], feed_key, guid):
+            return option
+    return f"f-{digest[:40]}"
+
+
+def is_mine(owner: tuple[str | None, str | None], feed_key: str, guid: str) -> bool:
+    """Whether a sidecar's (feed, GUID) is this feed episode's (sidecars written before feeds were stored
+    without their query name the full URL)."""
+    return owner[1] == guid and owner[0] in (feed_key, public_url(feed_key))
 
 
 def speakers(persons: tuple[Person, ...]) -> tuple[SpeakerSpec, ...]:
@@ -85,7 +150,7 @@ def episode_spec(
         published=episode.published,
         duration_seconds=episode.duration_seconds,
         guid=episode.guid,
-        feed=feed_key,
+        feed=public_url(feed_key),
         chapters=chapters,
         language=language,
         sources=tuple(sources),
@@ -93,32 +158,84 @@ def episode_spec(
     )
 
 
+PART_NAME = f"{SIDECAR_NAME}.part"
+_LEFTOVER_FOLDER = re.compile(r"^\..+\.\d+\.(?:new|old)$")
+_LEFTOVER_FILE = re.compile(r"^\..+\.\d+\.tmp$")
+
+
+def sweep_leftovers(corpus_dir: Path, folders: list[Path]) -> None:
+    """Clean up after an interrupted `write_episode`: remove `.<id>.<pid>.new|old` folders at the corpus's
+    root and `.<name>.<pid>.tmp` files in `folders`, and give a new folder that was renamed into place
+    its sidecar (`episode.json.part`, complete, becomes `episode.json`). The caller holds the feed
+    lock: no write is under way."""
+    if not corpus_dir.is_dir():
+        return
+    for child in corpus_dir.iterdir():
+        if child.is_dir() and _LEFTOVER_FOLDER.match(child.name):
+            shutil.rmtree(child, ignore_errors=True)
+        elif child.is_dir() and (child / PART_NAME).is_file():  # a new folder renamed into place, its sidecar not yet
+            if (child / SIDECAR_NAME).exists():
+                (child / PART_NAME).unlink()
+            else:
+                os.replace(child / PART_NAME, child / SIDECAR_NAME)
+    for folder in folders:
+        if folder.is_dir():
+            for child in folder.iterdir():
+                if child.is_file() and _LEFTOVER_FILE.match(child.name):
+                    child.unlink(missing_ok=True)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_bytes(data)
+    os.replace(temp, path)
+
+
 def write_episode(corpus_dir: Path, spec: EpisodeSpec, files: dict[str, bytes]) -> Path:
-    """Write (or replace) the folder `corpus_dir/<id>/` atomically (see the module doc)."""
+    """Write (or replace) the episode folder `corpus_dir/<id>/` so that it holds a complete episode at
+    every moment: a new folder is written under a temporary name, its sidecar as `episode.json.part`
+    (so that no index reads the temporary folder as an episode), renamed into place, and its sidecar
+    renamed last (a run that stops in between is finished by `sweep_leftovers`); in an
+    existing one, each new transcript file is written beside the old ones (under its own name when
+    that is free or holds the same bytes, else a content-derived name), the sidecar is replaced last
+    with one atomic `os.replace`, and only then are the other files (but those in `files`, and hidden
+    ones) removed. The sidecar written names the files as written (`spec.sources` is renamed)."""
     final = corpus_dir / spec.id
-    temp = corpus_dir / f".{spec.id}.{os.getpid()}.new"
-    old = corpus_dir / f".{spec.id}.{os.getpid()}.old"
-    shutil.rmtree(temp, ignore_errors=True)
-    temp.mkdir(parents=True)
-    try:
-        for name, data in files.items():
-            (temp / name).write_bytes(data)
-        sidecar = json.dumps(spec.model_dump(mode="json", exclude_defaults=True), ensure_ascii=False, indent=2) + "\n"
-        (temp / f"{SIDECAR_NAME}.part").write_text(sidecar, encoding="utf-8")
-        replaced = final.exists()
-        if replaced:
-            if (final / SIDECAR_NAME).exists():
-                (final / SIDECAR_NAME).rename(final / f"{SIDECAR_NAME}.old")  # the old copy stops being an episode first
-            final.rename(old)
-        try:
-            temp.rename(final)
-        except OSError:
-            if replaced:  # put the old episode back as it was
-                old.rename(final)
-                (final / f"{SIDECAR_NAME}.old").rename(final / SIDECAR_NAME)
-            raise
-        (final / f"{SIDECAR_NAME}.part").rename(final / SIDECAR_NAME)
-    finally:
+    if not final.exists():
+        temp = corpus_dir / f".{spec.id}.{os.getpid()}.new"
         shutil.rmtree(temp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
+        temp.mkdir(parents=True)
+        try:
+            for name, data in files.items():
+                (temp / name).write_bytes(data)
+            (temp / PART_NAME).write_text(_sidecar_text(spec), encoding="utf-8")  # a name the index does not read
+            temp.rename(final)
+        finally:
+            shutil.rmtree(temp, ignore_errors=True)
+        os.replace(final / PART_NAME, final / SIDECAR_NAME)  # killed just before: sweep_leftovers finishes it
+        return final
+    renamed: dict[str, str] = {}
+    for name, data in files.items():
+        target = final / name
+        if target.is_file() and target.read_bytes() == data:
+            continue
+        if target.exists():
+            stem, dot, suffix = name.partition(".")
+            name_as_written = f"{stem}-{hashlib.sha256(data).hexdigest()[:12]}{dot}{suffix}"
+            renamed[name] = name_as_written
+            target = final / name_as_written
+        _write_file(target, data)
+    if renamed:
+        spec = spec.model_copy(update={"sources": tuple(
+            source.model_copy(update={"path": renamed.get(source.path, source.path)}) for source in spec.sources
+        )})
+    _write_file(final / SIDECAR_NAME, _sidecar_text(spec).encode("utf-8"))
+    kept = {source.path for source in spec.sources} | {renamed.get(name, name) for name in files} | {SIDECAR_NAME}
+    for child in final.iterdir():
+        if child.is_file() and child.name not in kept and not child.name.startswith("."):
+            child.unlink()
     return final
+
+
+def _sidecar_text(spec: EpisodeSpec) -> str:
+    return json.dumps(spec.model_dump(mode="json", exclude_defaults=True), ensure_ascii=False, indent=2) + "\n"

@@ -26,6 +26,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from corpus.dates import published_day
 from corpus.errors import CorpusError, ParseError
 from corpus.exchanges import answered_questions
 from corpus.index.schema import SCHEMA, SCHEMA_VERSION, SLOTS
@@ -63,7 +64,7 @@ class BuildReport:
 READERS = frozenset({
     "bm25.py", "catalog.py", "cursor.py", "english.py", "ingest.py", "phonetic.py", "postings_ranking.py", "query.py", "ranked.py",
     "ranking.py", "recent.py", "search.py", "search_result.py", "snippets.py", "store.py", "times.py", "transcript.py", "turns.py",
-    "uris.py", "semantic/__init__.py", "semantic/embedder.py", "semantic/vectors.py", "semantic/fusion.py", "dates.py",
+    "uris.py", "semantic/__init__.py", "semantic/embedder.py", "semantic/vectors.py", "semantic/fusion.py",
     # feed ingest writes episode folders, whose files the index hashes: its code does not shape the index
     "feeds/__init__.py", "feeds/chapters.py", "feeds/choose.py", "feeds/feed.py", "feeds/fetch.py", "feeds/run.py", "feeds/state.py",
     "feeds/to_corpus.py",
@@ -180,7 +181,7 @@ def _insert_episode(conn: sqlite3.Connection, folder: str, episode: Episode, pos
     header = episode.model_dump(mode="json", exclude={"turns", "launches"})
     cursor = conn.execute(
         "INSERT INTO episodes (id, folder, published, data) VALUES (?, ?, ?, ?)",
-        (episode.id, folder, episode.published[:10] if episode.published else None, json.dumps(header, ensure_ascii=False)),
+        (episode.id, folder, published_day(episode.published), json.dumps(header, ensure_ascii=False)),
     )
     episode_pk = cursor.lastrowid
     conn.executemany(
