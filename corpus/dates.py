@@ -40,7 +40,10 @@ def published_day(value: str | None) -> str | None:
     except ValueError:
         return value[:10]
     if len(value) > 10 and moment.tzinfo is not None:
-        return moment.astimezone(UTC).date().isoformat()
+        try:
+            return moment.astimezone(UTC).date().isoformat()
+        except OverflowError:  # '9999-12-31T23:30:00-01:00' is past the last day a date can hold
+            return value[:10]
     return value[:10]
 
 

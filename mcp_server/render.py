@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from corpus.catalog import EpisodeList, LaunchList, SpeakerList
+from corpus.dates import published_day
 from corpus.search_result import SearchResult
 from corpus.snippets import shorten
 from corpus.turns import Passage, SpeakerTurns
@@ -30,7 +31,7 @@ def search(result: SearchResult) -> str:
     lines = [head + ":"]
     for number, hit in enumerate(result.hits, 1):
         how = ", by meaning" if hit.match == "meaning" else ""
-        when = f", {hit.published[:10]}" if hit.published else ""
+        when = f", {published_day(hit.published)}" if hit.published else ""  # the day the date filters use
         chapter = f", chapter '{hit.chapter.title}'" if hit.chapter else ""
         lines.append(f"{number}. {hit.speaker_name} [{hit.timestamp}] ({hit.language}, {hit.turn_id}{when}{chapter}{how}): {hit.snippet}")
     return _clip("\n".join(lines)) + _more(result.next_cursor)
@@ -80,6 +81,6 @@ def speakers(result: SpeakerList) -> str:
 def episodes(result: EpisodeList) -> str:
     lines = [f"{len(result.episodes)} of {result.total} episodes:"]
     for e in result.episodes:
-        when = f", published {e.published[:10]}" if e.published else ""
+        when = f", published {published_day(e.published)}" if e.published else ""
         lines.append(f"- {e.id}: {e.title} ({e.turns} turns, {', '.join(e.languages)}{when})")
     return _clip("\n".join(lines)) + _more(result.next_cursor)

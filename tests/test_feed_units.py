@@ -115,6 +115,36 @@ def test_a_token_in_a_hand_written_feed_url_is_not_served(tmp_path: Path) -> Non
     store.close()
 
 
+def test_a_date_at_the_ends_of_the_calendar_does_not_stop_the_index(tmp_path: Path) -> None:
+    from corpus.dates import published_day
+    from corpus.index.build import build_index
+    from corpus.store import CorpusStore
+
+    assert published_day("9999-12-31T23:30:00-01:00") == "9999-12-31"  # UTC would be past the last date
+    assert published_day("0001-01-01T00:30:00+01:00") == "0001-01-01"
+    corpus = tmp_path / "corpus"
+    for identity, published in (("last", "9999-12-31T23:30:00-01:00"), ("first", "0001-01-01T00:30:00+01:00")):
+        folder = hand_made(corpus, identity)
+        sidecar = json.loads((folder / SIDECAR_NAME).read_text())
+        (folder / SIDECAR_NAME).write_text(json.dumps({**sidecar, "published": published}))
+    report = build_index(corpus, tmp_path / "index.sqlite")
+    assert report.errors == [] and len(report.indexed) == 2
+    CorpusStore(tmp_path / "index.sqlite").close()
+
+
+def test_a_repeated_guid_takes_its_first_item_whole(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    other = VTT.replace(b"WEBVTT", b"WEBVTT\n\nNOTE the second item's", 1)
+    first = item("dup", "first.vtt|text/vtt").replace("Episode dup", "First title")
+    second = item("dup", "second.vtt|text/vtt").replace("Episode dup", "Second title")
+    source = local_feed(tmp_path / "feed", "Dups", first + second, {"first.vtt": VTT, "second.vtt": other})
+    report = ingest_local(source, corpus)
+    assert report.added == ["dups-dup"] and any("repeats the GUID 'dup'" in w for w in report.warnings)
+    spec = read_sidecar(corpus / "dups-dup" / SIDECAR_NAME)
+    assert spec.title == "First title"  # the first item's metadata, and its transcript with it
+    assert (corpus / "dups-dup" / spec.sources[0].path).read_bytes() == VTT
+
+
 def test_one_strict_date_parser_and_days_in_utc(tmp_path: Path) -> None:
     from corpus.dates import published_day
     from corpus.index.build import build_index
@@ -276,6 +306,22 @@ def test_a_hand_made_folder_with_the_feeds_id_is_never_overwritten(tmp_path: Pat
     assert read_sidecar(mine / SIDECAR_NAME).title == "Mine"
 
 
+def test_an_episode_keeps_the_id_it_holds_when_the_state_is_gone(tmp_path: Path) -> None:
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    mine = hand_made(corpus, "notes-1")
+    source = local_feed(tmp_path / "feed", "Notes", item("1", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    held = ingest_local(source, corpus).added
+    assert len(held) == 1 and held != ["notes-1"]
+    shutil.rmtree(mine)  # the hand-made episode that pushed it onto another id goes,
+    (corpus / "feeds.json").unlink()  # and so does the state (what its error message suggests when it is damaged)
+    again = ingest_local(source, corpus)
+    assert not again.errors and not (corpus / "notes-1").exists()  # the episode kept its id: not ingested twice
+    guids = [read_sidecar(p / SIDECAR_NAME).guid for p in corpus.iterdir() if (p / SIDECAR_NAME).is_file()]
+    assert guids == ["1"]
+
+
 def test_two_feeds_whose_ids_run_together_keep_their_own_episodes(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     tech = local_feed(tmp_path / "a", "Tech", item("talk-5", "t.vtt|text/vtt"), {"t.vtt": VTT})
@@ -392,17 +438,45 @@ def test_an_interrupted_write_leaves_the_old_episode_whole(tmp_path: Path, monke
     assert [p.name for p in (tmp_path / "show-1").iterdir() if p.name != SIDECAR_NAME] == [again.episode.sources[0].path.split("/")[-1]]
 
 
+def _last_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
 def test_leftovers_of_an_interrupted_run_are_swept(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     source = local_feed(tmp_path / "feed", "Sweep", item("a", "t.vtt|text/vtt"), {"t.vtt": VTT})
     assert ingest_local(source, corpus).added == ["sweep-a"]
-    for name in (".sweep-b.123.new", ".sweep-a.456.old"):
-        (corpus / name).mkdir()
-        (corpus / name / "episode.json.part").write_text("{}")
-    (corpus / "sweep-a" / ".transcript.vtt.789.tmp").write_bytes(b"half")
+    ended = _last_pid()
+    (corpus / f".sweep-b.{ended}.new").mkdir()
+    (corpus / f".sweep-b.{ended}.new" / "episode.json.part").write_text("{}")
+    (corpus / "sweep-a" / f".transcript.vtt.{ended}.tmp").write_bytes(b"half")
     assert ingest_local(source, corpus).skipped == 1
     assert sorted(p.name for p in corpus.iterdir()) == ["feeds.json", "sweep-a"]
     assert sorted(p.name for p in (corpus / "sweep-a").iterdir()) == [SIDECAR_NAME, "transcript.vtt"]
+
+
+def test_the_sweep_touches_nothing_it_did_not_write(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    source = local_feed(tmp_path / "feed", "Sweep", item("a", "t.vtt|text/vtt"), {"t.vtt": VTT})
+    assert ingest_local(source, corpus).added == ["sweep-a"]
+    ended = _last_pid()
+    backup = corpus / f".backup.{ended}.new"  # a user's folder that only looks like a leftover
+    backup.mkdir()
+    (backup / "precious.txt").write_text("keep me")
+    live = corpus / f".sweep-c.{os.getpid()}.new"  # a run still going (this process)
+    live.mkdir()
+    (live / "episode.json.part").write_text("{}")
+    drafts = corpus / "drafts"  # a user's folder with a file of that name: not a feed episode's sidecar
+    drafts.mkdir()
+    (drafts / "episode.json.part").write_text("{}")
+    assert ingest_local(source, corpus).skipped == 1
+    assert (backup / "precious.txt").read_text() == "keep me" and (live / "episode.json.part").exists()
+    assert (drafts / "episode.json.part").exists() and not (drafts / SIDECAR_NAME).exists()
 
 
 def test_a_new_folder_never_shows_an_index_a_temporary_episode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -544,3 +618,28 @@ def test_the_command_line_says_nothing_with_control_characters(capsys: pytest.Ca
 
     _say("feed x: episode \x1b[2J\x07g: \x9bbad")
     assert capsys.readouterr().err == "feed x: episode [2Jg: bad\n"
+
+
+def test_bodies_decompress_whole_in_any_chunking() -> None:
+    import gzip
+    import zlib
+    from itertools import pairwise
+
+    from corpus.feeds.fetch import _Inflater
+
+    body = b"WEBVTT\n\n" + b"hello world " * 5000
+
+    def inflate(encoding: str, data: bytes, cuts: list[int]) -> tuple[bytes, bool]:
+        inflater = _Inflater("http://127.0.0.1/t.vtt", encoding)
+        edges = [0, *cuts, len(data)]
+        out = b"".join(piece for start, end in pairwise(edges) for piece in inflater.pieces(data[start:end]))
+        return out, inflater.unfinished()
+
+    two_members = gzip.compress(body[:30000]) + gzip.compress(body[30000:])  # gzip may hold several members
+    assert inflate("gzip", two_members, list(range(1000, len(two_members), 1000))) == (body, False)
+    raw = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    raw_deflate = raw.compress(body) + raw.flush()  # deflate without its zlib header, its first byte alone
+    assert inflate("deflate", raw_deflate, [1]) == (body, False)
+    assert inflate("deflate", zlib.compress(body), [1]) == (body, False)
+    cut_short = gzip.compress(body)[:-10]
+    assert inflate("gzip", cut_short, [])[1] is True  # reported as cut short, not taken as the whole body

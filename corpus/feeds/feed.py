@@ -304,15 +304,23 @@ def parse_feed(data: bytes, feed: str) -> Feed:
     if root is None:
         root = _lenient(data, parsed.get("encoding"))
     channel, items, warning = _namespace_pass(root)
-    by_guid = {guid: extras for guid, extras in items if guid}
+    by_guid: dict[str, _Extras] = {}
+    for guid_found, extras_found in items:
+        if guid_found:
+            by_guid.setdefault(guid_found, extras_found)  # a repeated GUID: its first item, as below
     warnings = [warning] if warning else []
     episodes: list[FeedEpisode] = []
+    seen: set[str] = set()
     for position, entry in enumerate(parsed.entries):
         enclosure = next((e.get("href") for e in entry.get("enclosures", []) if e.get("href")), None)
         guid = _text(entry.get("id")) or _text(entry.get("link")) or _text(enclosure)
         if guid is None:
             warnings.append(f"item {position + 1} ({_text(entry.get('title')) or 'untitled'}) has no GUID, link or enclosure: skipped")
             continue
+        if guid in seen:
+            warnings.append(f"item {position + 1} repeats the GUID {guid[:80]!r} of an earlier item: skipped (the first is kept)")
+            continue
+        seen.add(guid)
         extras = by_guid.get(guid)
         if extras is None and len(items) == len(parsed.entries):
             extras = items[position][1]

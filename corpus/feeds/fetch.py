@@ -217,6 +217,9 @@ class _Inflater:
             raise FetchFailed(url, f"unsupported content encoding {encoding[:40]!r}")
         self.name = name
         self.started = False
+        self.produced = False
+        self.consumed = b""
+        """The input read before any output came out (a few bytes): replayed when deflate turns out raw."""
         self.raw_deflate_tried = False
 
     def pieces(self, data: bytes) -> Iterator[bytes]:
@@ -224,20 +227,28 @@ class _Inflater:
             yield data
             return
         while data:
+            if self.zlib.eof:  # the stream ended: gzip may go on with another member, anything else is done
+                if self.name == "deflate" or not data.strip(b"\0"):
+                    return
+                self.zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
             try:
                 out = self.zlib.decompress(data, PIECE)
             except zlib.error as exc:
-                if self.name == "deflate" and not self.started and not self.raw_deflate_tried:
+                if self.name == "deflate" and not self.produced and not self.raw_deflate_tried:
                     self.raw_deflate_tried = True  # many servers send deflate without its zlib header
                     self.zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                    data = self.consumed + data
                     continue
                 raise FetchFailed(self.url, f"bad response: the body does not decompress ({exc})") from None
+            if not self.produced:
+                self.consumed += data[: len(data) - len(self.zlib.unconsumed_tail)]  # to start over as raw deflate
             self.started = True
-            rest = self.zlib.unconsumed_tail
             if out:
+                self.produced = True
                 yield out
-            elif rest == data:
-                return  # nothing more comes out of it (data after the end of the stream)
+            rest = self.zlib.unused_data if self.zlib.eof else self.zlib.unconsumed_tail
+            if rest == data and not out:
+                return  # no progress: nothing more comes out of this input
             data = rest
 
     def unfinished(self) -> bool:

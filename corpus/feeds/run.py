@@ -263,12 +263,7 @@ def _run(
     episodes = _selected(feed, limit, since)
     if not feed.episodes:
         report.warnings.append(f"feed {key}: the feed lists no episodes")
-    seen: set[str] = set()
-    for number, episode in enumerate(episodes, start=1):
-        if episode.guid in seen:
-            report.warnings.append(f"feed {key}: episode {episode.guid}: the GUID appears again; the later item is ignored")
-            continue
-        seen.add(episode.guid)
+    for number, episode in enumerate(episodes, start=1):  # one item per GUID (parse_feed keeps the first)
         try:
             if _one(context, episode, f"episode {number}/{len(episodes)}", say):
                 save_record(corpus_dir, key, record)  # an interrupted run keeps what it wrote
@@ -315,7 +310,7 @@ def _one(context: _Context, episode: FeedEpisode, progress: str, say: Log) -> bo
     else:
         identity = free_id(record.slug, key, episode.guid, context.owners)
     used, retry, chapters_done = _episode(context, episode, identity, options)
-    context.owners[identity] = (public_url(key), episode.guid)
+    context.owners.add(identity, (public_url(key), episode.guid))
     record.episodes[episode.guid] = IngestedEpisode(
         episode_id=identity, transcript=used, chapters=episode.chapters_url if chapters_done else None, retry=retry
     )

@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -62,39 +63,65 @@ def episode_id(slug: str, guid: str) -> str:
     return f"{slug}-{part}"[:100].strip("-")
 
 
-Owners = dict[str, tuple[str | None, str | None]]
-"""Episode id -> the (feed, GUID) of the episode that holds it (None, None for a hand-made one)."""
+Owner = tuple[str | None, str | None]
+"""The (feed, GUID) of the episode that holds an id: (None, None) for a hand-made one."""
+
+
+@dataclass
+class Owners:
+    """Every id the corpus's episodes use, with whose it is, and the other way round: the id each
+    feed episode (feed, GUID) already has, so that it keeps it whatever else changed."""
+
+    ids: dict[str, Owner] = field(default_factory=dict)
+    held: dict[Owner, str] = field(default_factory=dict)
+
+    def __contains__(self, identity: object) -> bool:
+        return identity in self.ids
+
+    def add(self, identity: str, owner: Owner, *, replace: bool = True) -> None:
+        if replace or identity not in self.ids:
+            self.ids[identity] = owner
+        if owner[1] is not None:
+            self.held.setdefault(owner, identity)
+
+    def held_by(self, feed_key: str, guid: str) -> str | None:
+        """The id this feed episode already holds in the corpus, if any."""
+        return self.held.get((public_url(feed_key), guid)) or self.held.get((feed_key, guid))
 
 
 def corpus_owners(corpus_dir: Path) -> Owners:
     """Every id the corpus's episodes use, with whose it is: the sidecars the index reads, and the
     top-level folders (with or without a sidecar) an episode's folder could be confused with."""
-    owners: Owners = {}
+    owners = Owners()
     if not corpus_dir.is_dir():
         return owners
     for folder in episode_folders(corpus_dir):
         try:
             spec = read_sidecar(folder / SIDECAR_NAME)
         except (ParseError, OSError):
-            owners.setdefault(folder.name, (None, None))
+            owners.add(folder.name, (None, None), replace=False)
             continue
-        owners[spec.id] = (spec.feed, spec.guid)
-        owners.setdefault(folder.name, (spec.feed, spec.guid))
+        owners.add(spec.id, (spec.feed, spec.guid))
+        owners.add(folder.name, (spec.feed, spec.guid), replace=False)
     for child in corpus_dir.iterdir():
         if child.is_dir() and not child.name.startswith("."):
-            owners.setdefault(child.name, (None, None))
+            owners.add(child.name, (None, None), replace=False)
     return owners
 
 
 def free_id(slug: str, feed_key: str, guid: str, owners: Owners) -> str:
-    """The episode's id: `episode_id(slug, guid)`, unless another episode (a hand-made folder, another
-    feed's episode) holds it; then the slug and a hash of the feed and the GUID, which is this
-    episode's alone. An id already this episode's is kept."""
+    """The episode's id: the one it already holds in the corpus (so that it is never ingested twice,
+    whatever became of the state file), else `episode_id(slug, guid)`, unless another episode (a
+    hand-made folder, another feed's episode) holds that; then the slug and a hash of the feed and the
+    GUID, which is this episode's alone."""
+    held = owners.held_by(feed_key, guid)
+    if held is not None:
+        return held
     identity = episode_id(slug, guid)
     digest = hashlib.sha256(f"{feed_key}\0{guid}".encode()).hexdigest()
     tried = [identity, f"{slug}-{digest[:12]}"[:100], f"{slug[:40]}-{digest[:24]}"]
     for option in tried:
-        if option not in owners or is_mine(owners[option], feed_key, guid):
+        if option not in owners.ids or is_mine(owners.ids[option], feed_key, guid):
             return option
     return f"f-{digest[:40]}"
 
@@ -159,29 +186,59 @@ def episode_spec(
 
 
 PART_NAME = f"{SIDECAR_NAME}.part"
-_LEFTOVER_FOLDER = re.compile(r"^\..+\.\d+\.(?:new|old)$")
-_LEFTOVER_FILE = re.compile(r"^\..+\.\d+\.tmp$")
+_LEFTOVER_FOLDER = re.compile(r"^\.(?P<id>[^/]+)\.(?P<pid>\d+)\.new$")
+_LEFTOVER_FILE = re.compile(r"^\..+\.(?P<pid>\d+)\.tmp$")
+
+
+def _gone(pid: str) -> bool:
+    """Whether the process that wrote a leftover has ended (POSIX; elsewhere assumed alive: nothing
+    there is swept, as no lock keeps two runs apart)."""
+    if os.name != "posix":
+        return False
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError, ValueError):
+        return False
+    return False
+
+
+def _feed_sidecar(path: Path) -> EpisodeSpec | None:
+    """A complete sidecar `write_episode` wrote for a feed episode (it names its feed and GUID), else None."""
+    try:
+        spec = read_sidecar(path)
+    except (ParseError, OSError):
+        return None
+    return spec if spec.feed is not None and spec.guid is not None else None
 
 
 def sweep_leftovers(corpus_dir: Path, folders: list[Path]) -> None:
-    """Clean up after an interrupted `write_episode`: remove `.<id>.<pid>.new|old` folders at the corpus's
-    root and `.<name>.<pid>.tmp` files in `folders`, and give a new folder that was renamed into place
-    its sidecar (`episode.json.part`, complete, becomes `episode.json`). The caller holds the feed
-    lock: no write is under way."""
+    """Clean up after an interrupted `write_episode`, touching only what it writes: a
+    `.<id>.<pid>.new` folder at the corpus's root whose writer has ended and which holds the
+    sidecar under the name only `write_episode` uses (`episode.json.part`) goes; a folder renamed into
+    place whose sidecar is still `episode.json.part` gets it, when that is a complete feed episode's
+    sidecar for that very folder; `.<name>.<pid>.tmp` files of ended runs in `folders` go. The caller
+    holds the feed lock."""
     if not corpus_dir.is_dir():
         return
     for child in corpus_dir.iterdir():
-        if child.is_dir() and _LEFTOVER_FOLDER.match(child.name):
-            shutil.rmtree(child, ignore_errors=True)
-        elif child.is_dir() and (child / PART_NAME).is_file():  # a new folder renamed into place, its sidecar not yet
-            if (child / SIDECAR_NAME).exists():
-                (child / PART_NAME).unlink()
-            else:
-                os.replace(child / PART_NAME, child / SIDECAR_NAME)
+        if not child.is_dir():
+            continue
+        part = child / PART_NAME
+        leftover = _LEFTOVER_FOLDER.match(child.name)
+        if leftover is not None:
+            if part.is_file() and _gone(leftover["pid"]):
+                shutil.rmtree(child, ignore_errors=True)
+        elif part.is_file() and not (child / SIDECAR_NAME).exists():
+            spec = _feed_sidecar(part)
+            if spec is not None and spec.id == child.name:
+                os.replace(part, child / SIDECAR_NAME)
     for folder in folders:
         if folder.is_dir():
             for child in folder.iterdir():
-                if child.is_file() and _LEFTOVER_FILE.match(child.name):
+                match = _LEFTOVER_FILE.match(child.name)
+                if child.is_file() and match is not None and _gone(match["pid"]):
                     child.unlink(missing_ok=True)
 
 
@@ -206,9 +263,10 @@ def write_episode(corpus_dir: Path, spec: EpisodeSpec, files: dict[str, bytes]) 
         shutil.rmtree(temp, ignore_errors=True)
         temp.mkdir(parents=True)
         try:
+            # the sidecar first, under a name the index does not read: it marks the folder as ours (sweep_leftovers)
+            (temp / PART_NAME).write_text(_sidecar_text(spec), encoding="utf-8")
             for name, data in files.items():
                 (temp / name).write_bytes(data)
-            (temp / PART_NAME).write_text(_sidecar_text(spec), encoding="utf-8")  # a name the index does not read
             temp.rename(final)
         finally:
             shutil.rmtree(temp, ignore_errors=True)
