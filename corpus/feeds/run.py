@@ -227,7 +227,8 @@ def _run(
     if corpus_dir.is_dir():
         held_lock.enter_context(feed_lock(corpus_dir))
         state = load_state(corpus_dir)
-        sweep_leftovers(corpus_dir, [corpus_dir / e.episode_id for r in state.feeds.values() for e in r.episodes.values()])
+        held = state.feeds.get(key)  # this feed's folders only: `--refresh` over many feeds lists each folder once
+        sweep_leftovers(corpus_dir, [corpus_dir / e.episode_id for e in (held.episodes.values() if held else ())])
     else:
         state = FeedState()
     record = state.feeds.get(key)
