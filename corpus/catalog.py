@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, Field
 
 from corpus.cursor import decode_cursor, next_cursor, query_key
-from corpus.dates import date_range, in_range
+from corpus.dates import date_range
 from corpus.errors import InvalidQuery
 from corpus.model import Launch, Speaker
 from corpus.text_norm import fold_typography
@@ -142,7 +142,8 @@ def episode_order(store: CorpusStore, sort: str, after: str | None, before: str 
     'added' (index order), 'newest' or 'oldest' first (undated ones last, in index order), 'title'."""
     if sort not in EPISODE_SORTS:
         raise InvalidQuery(f"sort must be one of {', '.join(repr(s) for s in EPISODE_SORTS)}, not {str(sort)[:40]!r}")
-    dated = [(episode_id, day) for episode_id, day in store.published if in_range(day, after, before)]
+    kept = store.episode_numbers(after, before)  # the date filter the search applies, in index order
+    dated = store.published if kept is None else [store.published[number] for number in kept]
     if sort == "title":
         titles = store.titles
         dated.sort(key=lambda pair: fold_typography(titles.get(pair[0]) or pair[0]).casefold())

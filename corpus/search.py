@@ -18,7 +18,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import pairwise
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from rapidfuzz import fuzz, process
 
@@ -86,10 +86,27 @@ class _TurnFields(TypedDict):
 TURN_FIELDS_CACHE = 2048  # turns whose hit fields are kept, like the store's parsed turns
 
 
-def _kept_key(*call: object) -> tuple[object, ...] | None:
-    """The key a search call's result is kept under; None when an argument cannot be one (a
-    caller may send anything: only strings, integers and None are hashable for sure)."""
-    return call if all(isinstance(part, str | int | None) for part in call) else None
+class SearchArguments(TypedDict, total=False):
+    """What `Searcher.search` takes besides the query; each may be left out (its default in brackets)."""
+
+    language: SearchLanguage  # 'any', 'en' or 'ko' ['any']
+    speaker: str | None  # id, name or alias in either language
+    episode: str | None  # an episode id
+    start: str | int | None  # 'HH:MM:SS' or seconds
+    end: str | int | None
+    limit: int  # hits per page, 1-50 [10]
+    cursor: str | None  # next_cursor of the previous page
+    mode: SearchMode  # 'auto' (words and meaning fused), 'words' or 'meaning' ['auto']
+    after: str | None  # published on or after, YYYY-MM-DD (inclusive)
+    before: str | None  # published on or before, YYYY-MM-DD (inclusive)
+
+
+def _kept_key(query: str, arguments: SearchArguments) -> tuple[object, ...] | None:
+    """The key a search call's result is kept under; None when an argument cannot be one (a caller
+    may send anything: only strings, integers and None are hashable for sure). A call that spells
+    out a default is another key: a miss, never a wrong answer."""
+    values = tuple(sorted(arguments.items()))
+    return (query, values) if isinstance(query, str) and all(isinstance(v, str | int | None) for _, v in values) else None
 
 
 class Searcher:
@@ -286,67 +303,38 @@ class Searcher:
         return Term(tuple(t.terms[0] for t in terms), " ".join(t.surface for t in terms), "phrase")
 
     # --- the query --------------------------------------------------------
-    def search(
-        self,
-        query: str,
-        *,
-        language: SearchLanguage = "any",
-        speaker: str | None = None,
-        episode: str | None = None,
-        start: str | int | None = None,
-        end: str | int | None = None,
-        limit: int = 10,
-        cursor: str | None = None,
-        mode: SearchMode = "auto",
-        after: str | None = None,
-        before: str | None = None,
-    ) -> SearchResult:
-        """The page of turns for a query (see the module doc). The results of the last RECENT_RESULTS
-        searches are kept: the index under a searcher never changes, so the same call (the same
-        question again, from this client or another) gets the same result without searching. The
-        same object goes to every caller: read it, never change it. A result that fell back to words
-        (`notes`) is not kept: the next call tries the meaning again."""
-        key = _kept_key(query, language, speaker, episode, start, end, limit, cursor, mode, after, before)
+    def search(self, query: str, **arguments: Unpack[SearchArguments]) -> SearchResult:
+        """The page of turns for a query (see the module doc and `SearchArguments`). The results of
+        the last RECENT_RESULTS searches are kept: the index under a searcher never changes, so the
+        same call (the same question again, from this client or another) gets the same result
+        without searching. The same object goes to every caller: read it, never change it. A result
+        that fell back to words (`notes`) is not kept: the next call tries the meaning again."""
+        key = _kept_key(query, arguments)
         found = self._results.get(key) if key is not None else None
         if found is None:
-            found = self._search(query, language=language, speaker=speaker, episode=episode, start=start, end=end,
-                                 limit=limit, cursor=cursor, mode=mode, after=after, before=before)
+            found = self._search(query, **arguments)
             if key is not None and not found.notes:
                 self._results.put(key, found)
         return found
 
-    def recent(
-        self,
-        query: str,
-        *,
-        language: SearchLanguage = "any",
-        speaker: str | None = None,
-        episode: str | None = None,
-        start: str | int | None = None,
-        end: str | int | None = None,
-        limit: int = 10,
-        cursor: str | None = None,
-        mode: SearchMode = "auto",
-        after: str | None = None,
-        before: str | None = None,
-    ) -> SearchResult | None:
+    def recent(self, query: str, **arguments: Unpack[SearchArguments]) -> SearchResult | None:
         """The kept result of this very `search` call, or None: one dictionary look-up, no query
         work, so a caller may answer it where a search would be too slow to run (an event loop)."""
-        key = _kept_key(query, language, speaker, episode, start, end, limit, cursor, mode, after, before)
+        key = _kept_key(query, arguments)
         return self._results.get(key) if key is not None else None
 
     def _search(
         self,
         query: str,
         *,
-        language: SearchLanguage,
-        speaker: str | None,
-        episode: str | None,
-        start: str | int | None,
-        end: str | int | None,
-        limit: int,
-        cursor: str | None,
-        mode: SearchMode,
+        language: SearchLanguage = "any",
+        speaker: str | None = None,
+        episode: str | None = None,
+        start: str | int | None = None,
+        end: str | int | None = None,
+        limit: int = 10,
+        cursor: str | None = None,
+        mode: SearchMode = "auto",
         after: str | None = None,
         before: str | None = None,
     ) -> SearchResult:

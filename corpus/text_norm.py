@@ -7,6 +7,13 @@ import unicodedata
 
 _TYPOGRAPHY = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u2013", "-"), ("\u2014", "-"), ("\u00a0", " "))
 _WORD = re.compile(r"[\w']+", re.UNICODE)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """`text` without C0 and C1 control characters (tab and newline are kept, carriage returns are
+    not): what a feed or a server sends may hold terminal escapes."""
+    return _CONTROLS.sub("", text)
 
 
 def fold_typography(text: str) -> str:

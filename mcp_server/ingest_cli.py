@@ -83,12 +83,11 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, not {value!r}") from None
 
 
-_CONTROLS = str.maketrans({code: None for code in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]})
-
-
 def _say(message: str) -> None:
     """A line to stderr, without control characters (what a feed or a server says may hold escapes)."""
-    print(message.translate(_CONTROLS), file=sys.stderr, flush=True)
+    from corpus.text_norm import strip_controls
+
+    print(strip_controls(message), file=sys.stderr, flush=True)
 
 
 def _ingest_feeds(args: argparse.Namespace, corpus_dir: Path) -> bool:

@@ -21,7 +21,7 @@ from mcp_server.apps import TOOL_META
 from mcp_server.corpus_handle import CorpusHandle
 
 if TYPE_CHECKING:
-    from corpus.search import Searcher
+    from corpus.search import SearchArguments
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False, destructive_hint=False)
 M = TypeVar("M", bound=BaseModel)
@@ -102,22 +102,17 @@ def register_tools(mcp: MCPServer, corpus: CorpusHandle) -> None:
         keep episodes published in that span. Use get_turn with a hit's turn_id to read the passage around it.
         """
 
-        def ask(searcher: Searcher, kept_only: bool) -> SearchResult | None:
-            method = searcher.recent if kept_only else searcher.search
-            return method(
-                query, language=language, speaker=speaker, episode=episode, start=start, end=end, limit=limit, cursor=cursor, mode=mode,
-                after=after, before=before,
-            )
-
+        arguments: SearchArguments = {
+            "language": language, "speaker": speaker, "episode": episode, "start": start, "end": end,
+            "limit": limit, "cursor": cursor, "mode": mode, "after": after, "before": before,
+        }
         opened = corpus.opened_searcher
-        kept = ask(opened, True) if opened is not None else None
+        kept = opened.recent(query, **arguments) if opened is not None else None
         if kept is not None:  # asked before (by any client): answered here, with no thread hop
             return _call(lambda: kept, render.search)
 
         def run() -> SearchResult:
-            found = ask(corpus.searcher, False)
-            assert found is not None
-            return found
+            return corpus.searcher.search(query, **arguments)
 
         return await _serve(corpus, run, render.search)
 

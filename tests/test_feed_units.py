@@ -105,9 +105,7 @@ def test_a_token_in_a_hand_written_feed_url_is_not_served(tmp_path: Path) -> Non
     from corpus.store import CorpusStore
 
     corpus = tmp_path / "corpus"
-    folder = hand_made(corpus, "old")
-    sidecar = json.loads((folder / SIDECAR_NAME).read_text())
-    (folder / SIDECAR_NAME).write_text(json.dumps({**sidecar, "feed": "https://me:pw@x.example/feed?token=s3cret"}))
+    hand_made(corpus, "old", feed="https://me:pw@x.example/feed?token=s3cret")
     build_index(corpus, tmp_path / "index.sqlite")
     store = CorpusStore(tmp_path / "index.sqlite")
     assert store.episodes["old"].feed == "https://x.example/feed"
@@ -124,9 +122,7 @@ def test_a_date_at_the_ends_of_the_calendar_does_not_stop_the_index(tmp_path: Pa
     assert published_day("0001-01-01T00:30:00+01:00") == "0001-01-01"
     corpus = tmp_path / "corpus"
     for identity, published in (("last", "9999-12-31T23:30:00-01:00"), ("first", "0001-01-01T00:30:00+01:00")):
-        folder = hand_made(corpus, identity)
-        sidecar = json.loads((folder / SIDECAR_NAME).read_text())
-        (folder / SIDECAR_NAME).write_text(json.dumps({**sidecar, "published": published}))
+        hand_made(corpus, identity, published=published)
     report = build_index(corpus, tmp_path / "index.sqlite")
     assert report.errors == [] and len(report.indexed) == 2
     CorpusStore(tmp_path / "index.sqlite").close()
@@ -164,9 +160,7 @@ def test_one_strict_date_parser_and_days_in_utc(tmp_path: Path) -> None:
         "2025-10-07", "2025-10-05", "2025-10-06", "2025-10-06"]
     assert in_range("2025-10-06T23:30:00-05:00", "2025-10-07", "2025-10-07")
     corpus = tmp_path / "corpus"
-    folder = hand_made(corpus, "late")
-    sidecar = json.loads((folder / SIDECAR_NAME).read_text())
-    (folder / SIDECAR_NAME).write_text(json.dumps({**sidecar, "published": "2025-10-06T23:30:00-05:00"}))
+    hand_made(corpus, "late", published="2025-10-06T23:30:00-05:00")
     build_index(corpus, tmp_path / "index.sqlite")
     store = CorpusStore(tmp_path / "index.sqlite")
     assert store.published == [("late", "2025-10-07")]  # the same UTC day a feed's date gives
@@ -284,11 +278,13 @@ def ingest_local(source: str, corpus: Path, **options: object) -> FeedReport:
         return ingest_feed(source, corpus, fetcher, **options)  # type: ignore[arg-type]
 
 
-def hand_made(corpus: Path, identity: str) -> Path:
+def hand_made(corpus: Path, identity: str, **fields: object) -> Path:
+    """An episode folder made by hand (not from a feed), its sidecar given `fields` too."""
     folder = corpus / identity
     folder.mkdir(parents=True)
     (folder / "transcript.vtt").write_bytes(VTT)
-    (folder / SIDECAR_NAME).write_text(json.dumps({"id": identity, "title": "Mine", "sources": [{"path": "transcript.vtt"}]}))
+    sidecar = {"id": identity, "title": "Mine", "sources": [{"path": "transcript.vtt"}], **fields}
+    (folder / SIDECAR_NAME).write_text(json.dumps(sidecar))
     return folder
 
 

@@ -32,13 +32,13 @@ import feedparser
 from defusedxml import DefusedXmlException
 
 from corpus.errors import FeedError
+from corpus.text_norm import strip_controls
 
 PODCAST_NAMESPACES = frozenset({
     "https://podcastindex.org/namespace/1.0",
     "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",  # the draft's URI, still in use
 })
 _LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:[-_]|$)")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 HOST_ROLES = frozenset({"host", "co-host", "guest host"})
 
 
@@ -95,11 +95,6 @@ def language_code(value: object) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def clean_text(value: str) -> str:
-    """`value` without C0 and C1 control characters (tab and newline are kept; carriage returns are not)."""
-    return _CONTROLS.sub("", value)
-
-
 def parse_duration(value: object) -> int | None:
     """`itunes:duration`: seconds, 'MM:SS' or 'HH:MM:SS' -> seconds."""
     if not isinstance(value, str | int) or isinstance(value, bool):
@@ -129,7 +124,7 @@ def _iso(parsed: Any) -> str | None:
 
 
 def _text(value: Any) -> str | None:
-    return clean_text(value).strip() or None if isinstance(value, str) else None
+    return strip_controls(value).strip() or None if isinstance(value, str) else None
 
 
 def _web_link(value: Any) -> str | None:
@@ -155,11 +150,11 @@ class _Extras:
 def _attribute(element: ET.Element, name: str) -> str | None:
     """An attribute's value without control characters, stripped; None when missing or empty."""
     value = element.get(name)
-    return clean_text(value).strip() or None if value is not None else None
+    return strip_controls(value).strip() or None if value is not None else None
 
 
 def _person(element: ET.Element) -> Person | None:
-    name = " ".join(clean_text(element.text or "").split())
+    name = " ".join(strip_controls(element.text or "").split())
     if not name:
         return None
     return Person(

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
 
+from corpus.dates import published_day
 from corpus.errors import CorpusError, FeedError, ParseError
 from corpus.feeds.chapters import parse_chapters
 from corpus.feeds.choose import EXTENSIONS, Candidate, candidates
@@ -175,7 +176,7 @@ def _selected(feed: Feed, limit: int | None, since: date | None) -> list[FeedEpi
     dated = sorted((e for e in feed.episodes if e.published), key=lambda e: e.published or "", reverse=True)
     episodes = dated + [e for e in feed.episodes if not e.published]
     if since is not None:
-        episodes = [e for e in episodes if e.published and e.published[:10] >= since.isoformat()]
+        episodes = [e for e in episodes if (day := published_day(e.published)) is not None and day >= since.isoformat()]
     return episodes[:limit] if limit is not None else episodes
 
 

@@ -26,10 +26,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from corpus.errors import ParseError
-from corpus.feeds.feed import Feed, FeedEpisode, Person, clean_text
+from corpus.feeds.feed import Feed, FeedEpisode, Person
 from corpus.load import episode_folders
 from corpus.sidecar import SIDECAR_NAME, ChapterSpec, EpisodeSpec, SourceSpec, SpeakerSpec, public_url, read_sidecar
-from corpus.text_norm import slugify
+from corpus.text_norm import slugify, strip_controls
 
 MAX_SLUG = 40
 MAX_GUID_PART = 40
@@ -39,7 +39,7 @@ def feed_slug(title: str | None, url: str, taken: set[str]) -> str:
     """A short, readable prefix for the feed's episode ids, not used by another feed of the corpus: from
     its title, else from its URL's host and path (never its query); a title in another script (no
     letters a-z) gives the URL's host, or a hash."""
-    base = slugify(clean_text(title)) if title else "x"
+    base = slugify(strip_controls(title)) if title else "x"
     if base == "x" and (title or "").strip().casefold() != "x":
         if "://" in url:
             parts = urlsplit(url)
